@@ -7,7 +7,8 @@
 #   make install PREFIX=/usr/local   tools, header, library, libpmt.pc
 #   make V=1          show full commands
 #
-# Each area adds its programs and tests in its own fragment (*/module.mk):
+# Each area adds its programs and tests in its own fragment (*/module.mk,
+# */*/module.mk):
 #   PROGS += name;  name_SRCS := ...;  name_LIBS := ...
 #   UNIT_TESTS += name (a CUnit program, tests/unit/name.c + name_SRCS)
 #   SCRIPT_TESTS += path/to/test.sh
@@ -78,12 +79,9 @@ UNIT_TESTS :=
 SCRIPT_TESTS :=
 LIBPMT := $(O)/libpmt.a
 
+# format/ first: it defines libpmt, which every program links.
 -include format/module.mk
--include record/module.mk
--include analyze/module.mk
--include plot/module.mk
--include tests/module.mk
--include bench/module.mk
+-include $(filter-out format/module.mk,$(sort $(wildcard */module.mk */*/module.mk)))
 
 .PHONY: all test check demo deps install clean vmtest static FORCE
 all: $(addprefix $(O)/,$(PROGS))

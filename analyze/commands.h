@@ -1,0 +1,23 @@
+/*
+ * commands.h - the pmt-analyze subcommands. Each lives in its own file
+ * (analyze/cmd_NAME.c), takes argv with argv[0] = its name, and returns the
+ * process exit status (CLI_EXIT_* in cli.h). To add one: write cmd_NAME.c,
+ * declare it here, add a row to the table in analyze/main.c.
+ */
+#ifndef PMT_COMMANDS_H
+#define PMT_COMMANDS_H
+
+typedef int (*command_fn)(int argc, char **argv);
+
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;  /* one line for `pmt-analyze --help`            */
+};
+
+/* The table (analyze/main.c), ended by a row with name NULL. */
+extern const struct command pmt_analyze_commands[];
+/* Row by name, or NULL. */
+const struct command *command_find(const char *name);
+
+#endif

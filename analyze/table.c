@@ -1,0 +1,486 @@
+/* table.c - aligned text / CSV / JSON report output: see table.h. */
+#include "analyze/table.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct out {
+	FILE *f;
+	enum out_format fmt;
+	int tables;        /* tables printed so far (separators)                */
+	int json_open;     /* '{' printed                                        */
+	char **notes;      /* json: kept until out_close                         */
+	size_t nnotes;
+	int err;
+};
+
+struct table {
+	struct out *o;
+	char *name, *title;
+	struct col *cols;
+	int ncols;
+	unsigned flags;
+	char **cur;        /* current row: formatted cells (NULL = empty)       */
+	char ***rows;      /* buffered rows                                      */
+	size_t nrows, cap;
+	size_t streamed;   /* rows printed (TABLE_STREAM)                         */
+	int header_done;
+};
+
+int out_format_parse(const char *s)
+{
+	if (!strcmp(s, "text"))
+		return OUT_TEXT;
+	if (!strcmp(s, "csv"))
+		return OUT_CSV;
+	if (!strcmp(s, "json"))
+		return OUT_JSON;
+	return -1;
+}
+
+struct out *out_open(FILE *f, enum out_format fmt)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->f = f;
+	o->fmt = fmt;
+	return o;
+}
+
+enum out_format out_format_of(const struct out *o)
+{
+	return o->fmt;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r") && s[0] != ' ' && s[0] != '#') {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Text cells: printable, no newlines (comm and marker text can hold anything). */
+static void text_str(FILE *f, const char *s, int width, int right)
+{
+	int n = 0;
+	for (const char *p = s; *p; p++)
+		n++;
+	if (right)
+		for (int i = n; i < width; i++)
+			fputc(' ', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	if (!right)
+		for (int i = n; i < width; i++)
+			fputc(' ', f);
+}
+
+void out_note(struct out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	switch (o->fmt) {
+	case OUT_TEXT:
+		fprintf(o->f, "note: %s\n", buf);
+		break;
+	case OUT_CSV:
+		fprintf(o->f, "# note: %s\n", buf);
+		break;
+	case OUT_JSON: {
+		char **n = realloc(o->notes, (o->nnotes + 1) * sizeof(*n));
+		if (!n)
+			return;
+		o->notes = n;
+		o->notes[o->nnotes] = xstrdup(buf);
+		if (o->notes[o->nnotes])
+			o->nnotes++;
+		break;
+	}
+	}
+}
+
+static void json_key(struct out *o, const char *name)
+{
+	fputs(o->json_open ? ",\n" : "{\n", o->f);
+	o->json_open = 1;
+	json_str(o->f, name);
+	fputs(": ", o->f);
+}
+
+int out_close(struct out *o)
+{
+	if (!o)
+		return 0;
+	if (o->fmt == OUT_JSON) {
+		json_key(o, "notes");
+		fputc('[', o->f);
+		for (size_t i = 0; i < o->nnotes; i++) {
+			if (i)
+				fputs(", ", o->f);
+			json_str(o->f, o->notes[i]);
+		}
+		fputs("]\n}\n", o->f);
+	}
+	for (size_t i = 0; i < o->nnotes; i++)
+		free(o->notes[i]);
+	free(o->notes);
+	int err = o->err || fflush(o->f) != 0 || ferror(o->f);
+	free(o);
+	return err ? -1 : 0;
+}
+
+struct table *out_table(struct out *o, const char *name, const char *title,
+			const struct col *cols, int ncols, unsigned flags)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->o = o;
+	t->name = xstrdup(name ? name : "table");
+	t->title = xstrdup(title ? title : "");
+	t->cols = calloc((size_t)ncols, sizeof(*t->cols));
+	t->cur = calloc((size_t)ncols, sizeof(*t->cur));
+	if (!t->name || !t->title || !t->cols || !t->cur) {
+		free(t->name);
+		free(t->title);
+		free(t->cols);
+		free(t->cur);
+		free(t);
+		o->err = 1;
+		return NULL;
+	}
+	memcpy(t->cols, cols, (size_t)ncols * sizeof(*cols));
+	t->ncols = ncols;
+	t->flags = flags;
+	return t;
+}
+
+static void set_cell(struct table *t, int col, char *s)
+{
+	if (!t || col < 0 || col >= t->ncols) {
+		free(s);
+		return;
+	}
+	free(t->cur[col]);
+	t->cur[col] = s;
+	if (!s)
+		t->o->err = 1;
+}
+
+void table_set_s(struct table *t, int col, const char *s)
+{
+	set_cell(t, col, xstrdup(s ? s : ""));
+}
+
+void table_set_i(struct table *t, int col, int64_t v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	set_cell(t, col, xstrdup(buf));
+}
+
+void table_set_u(struct table *t, int col, uint64_t v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	set_cell(t, col, xstrdup(buf));
+}
+
+void table_set_f(struct table *t, int col, double v)
+{
+	char buf[64];
+	int prec = 3;
+	if (t && col >= 0 && col < t->ncols && t->cols[col].prec)
+		prec = t->cols[col].prec < 0 ? 0 : t->cols[col].prec;
+	if (v != v)
+		snprintf(buf, sizeof(buf), "nan");
+	else
+		snprintf(buf, sizeof(buf), "%.*f", prec, v);
+	set_cell(t, col, xstrdup(buf));
+}
+
+void table_set_null(struct table *t, int col)
+{
+	if (!t || col < 0 || col >= t->ncols)
+		return;
+	free(t->cur[col]);
+	t->cur[col] = NULL;
+}
+
+static int is_num(const struct col *c)
+{
+	return c->type != COL_STR;
+}
+
+static void print_json_row(struct table *t, char **row)
+{
+	FILE *f = t->o->f;
+	fputc('{', f);
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		json_str(f, t->cols[c].name);
+		fputs(": ", f);
+		if (!row[c])
+			fputs("null", f);
+		else if (is_num(&t->cols[c]) && strcmp(row[c], "nan"))
+			fputs(row[c], f);
+		else if (is_num(&t->cols[c]))
+			fputs("null", f);
+		else
+			json_str(f, row[c]);
+	}
+	fputc('}', f);
+}
+
+static void print_csv_header(struct table *t)
+{
+	FILE *f = t->o->f;
+	if (t->o->tables > 0)
+		fprintf(f, "\n# table: %s\n", t->name);
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputc(',', f);
+		csv_str(f, t->cols[c].name);
+	}
+	fputc('\n', f);
+}
+
+static void print_csv_row(struct table *t, char **row)
+{
+	FILE *f = t->o->f;
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputc(',', f);
+		if (row[c])
+			csv_str(f, row[c]);
+	}
+	fputc('\n', f);
+}
+
+static void print_text_row(struct table *t, char **row, const int *w)
+{
+	FILE *f = t->o->f;
+	for (int c = 0; c < t->ncols; c++) {
+		int last = c == t->ncols - 1;
+		const char *s = row[c] ? row[c] : "-";
+		text_str(f, s, last && !is_num(&t->cols[c]) ? 0 : w[c], is_num(&t->cols[c]));
+		if (!last)
+			fputs("  ", f);
+	}
+	fputc('\n', f);
+}
+
+static void print_text_header(struct table *t, const int *w)
+{
+	FILE *f = t->o->f;
+	if (t->o->tables > 0)
+		fputc('\n', f);
+	if (t->title[0])
+		fprintf(f, "%s\n", t->title);
+	for (int c = 0; c < t->ncols; c++) {
+		int last = c == t->ncols - 1;
+		text_str(f, t->cols[c].name, last && !is_num(&t->cols[c]) ? 0 : w[c],
+			 is_num(&t->cols[c]));
+		if (!last)
+			fputs("  ", f);
+	}
+	fputc('\n', f);
+}
+
+static int stream_width(const struct col *c)
+{
+	int n = (int)strlen(c->name);
+	int w = c->width ? c->width : 10;
+	return n > w ? n : w;
+}
+
+static void stream_header(struct table *t)
+{
+	struct out *o = t->o;
+	t->header_done = 1;
+	if (o->fmt == OUT_CSV) {
+		print_csv_header(t);
+	} else if (o->fmt == OUT_JSON) {
+		json_key(o, t->name);
+		fputs("[", o->f);
+	} else {
+		int w[t->ncols];
+		for (int c = 0; c < t->ncols; c++)
+			w[c] = stream_width(&t->cols[c]);
+		print_text_header(t, w);
+	}
+}
+
+void table_end_row(struct table *t)
+{
+	if (!t)
+		return;
+	if (t->flags & TABLE_STREAM) {
+		if (!t->header_done)
+			stream_header(t);
+		struct out *o = t->o;
+		if (o->fmt == OUT_CSV) {
+			print_csv_row(t, t->cur);
+		} else if (o->fmt == OUT_JSON) {
+			fputs(t->streamed ? ",\n  " : "\n  ", o->f);
+			print_json_row(t, t->cur);
+		} else {
+			int w[t->ncols];
+			for (int c = 0; c < t->ncols; c++)
+				w[c] = stream_width(&t->cols[c]);
+			print_text_row(t, t->cur, w);
+		}
+		t->streamed++;
+		for (int c = 0; c < t->ncols; c++) {
+			free(t->cur[c]);
+			t->cur[c] = NULL;
+		}
+		return;
+	}
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char ***r = realloc(t->rows, cap * sizeof(*r));
+		if (!r) {
+			t->o->err = 1;
+			return;
+		}
+		t->rows = r;
+		t->cap = cap;
+	}
+	t->rows[t->nrows++] = t->cur;
+	t->cur = calloc((size_t)t->ncols, sizeof(*t->cur));
+	if (!t->cur)
+		t->o->err = 1;
+}
+
+static void print_buffered(struct table *t)
+{
+	struct out *o = t->o;
+	FILE *f = o->f;
+	if (o->fmt == OUT_CSV) {
+		print_csv_header(t);
+		for (size_t r = 0; r < t->nrows; r++)
+			print_csv_row(t, t->rows[r]);
+		return;
+	}
+	if (o->fmt == OUT_JSON) {
+		json_key(o, t->name);
+		if (t->flags & TABLE_SINGLE) {
+			if (t->nrows)
+				print_json_row(t, t->rows[0]);
+			else
+				fputs("null", f);
+			return;
+		}
+		fputc('[', f);
+		for (size_t r = 0; r < t->nrows; r++) {
+			fputs(r ? ",\n  " : "\n  ", f);
+			print_json_row(t, t->rows[r]);
+		}
+		fputs(t->nrows ? "\n]" : "]", f);
+		return;
+	}
+	if (t->flags & TABLE_SINGLE) {
+		int w = 0;
+		for (int c = 0; c < t->ncols; c++) {
+			int n = (int)strlen(t->cols[c].name);
+			w = n > w ? n : w;
+		}
+		if (o->tables > 0)
+			fputc('\n', f);
+		if (t->title[0])
+			fprintf(f, "%s\n", t->title);
+		for (size_t r = 0; r < t->nrows && r < 1; r++)
+			for (int c = 0; c < t->ncols; c++) {
+				text_str(f, t->cols[c].name, w, 0);
+				fputs("  ", f);
+				text_str(f, t->rows[r][c] ? t->rows[r][c] : "-", 0, 0);
+				fputc('\n', f);
+			}
+		return;
+	}
+	int w[t->ncols];
+	for (int c = 0; c < t->ncols; c++) {
+		w[c] = (int)strlen(t->cols[c].name);
+		for (size_t r = 0; r < t->nrows; r++) {
+			int n = t->rows[r][c] ? (int)strlen(t->rows[r][c]) : 1;
+			w[c] = n > w[c] ? n : w[c];
+		}
+	}
+	print_text_header(t, w);
+	for (size_t r = 0; r < t->nrows; r++)
+		print_text_row(t, t->rows[r], w);
+}
+
+void table_close(struct table *t)
+{
+	if (!t)
+		return;
+	struct out *o = t->o;
+	if (t->flags & TABLE_STREAM) {
+		if (!t->header_done)
+			stream_header(t);
+		if (o->fmt == OUT_JSON)
+			fputs(t->streamed ? "\n]" : "]", o->f);
+	} else {
+		print_buffered(t);
+	}
+	o->tables++;
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++)
+			free(t->rows[r][c]);
+		free(t->rows[r]);
+	}
+	for (int c = 0; c < t->ncols; c++)
+		free(t->cur[c]);
+	free(t->cur);
+	free(t->rows);
+	free(t->cols);
+	free(t->name);
+	free(t->title);
+	free(t);
+}

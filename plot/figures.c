@@ -10,6 +10,8 @@ extern const struct figure fig_timeline, fig_vcpus, fig_residency, fig_migration
 	fig_cosched, fig_stalls, fig_latency, fig_compare;
 
 const struct figure *const plot_figures[] = {
+	&fig_timeline,
+	&fig_vcpus,
 	&fig_migrations,
 	&fig_cosched,
 	NULL,

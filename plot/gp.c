@@ -200,10 +200,15 @@ void gp_key_boxes(struct plot *p, int n, const char *const *names, const char *c
 		for (int i = start; i < end; i++) {
 			double x0 = x / p->width_in, x1 = (x + box_w) / p->width_in;
 			double y0 = (y - box_h / 2) / p->height_in, y1 = (y + box_h / 2) / p->height_in;
-			fprintf(f, "set object rect from screen %.4f,%.4f to screen %.4f,%.4f "
-				"fc rgb '%s' fs solid 1.0 border lc rgb '#555555' lw 0.5 front\n",
-				x0, y0, x1, y1, colors[i]);
-			if (patterns && patterns[i])
+			if (!colors[i]) /* a point marker (pt in patterns[i]) */
+				fprintf(f, "set label '' at screen %.4f,%.4f point pt %d ps 0.8 "
+					"lc rgb '#000000' front\n", (x0 + x1) / 2, (y0 + y1) / 2,
+					patterns ? patterns[i] : 7);
+			else
+				fprintf(f, "set object rect from screen %.4f,%.4f to screen %.4f,%.4f "
+					"fc rgb '%s' fs solid 1.0 border lc rgb '#555555' lw 0.5 front\n",
+					x0, y0, x1, y1, colors[i]);
+			if (colors[i] && patterns && patterns[i])
 				fprintf(f, "set object rect from screen %.4f,%.4f to screen %.4f,%.4f "
 					"fc rgb '#000000' fs transparent pattern %d noborder front\n",
 					x0, y0, x1, y1, patterns[i]);

@@ -50,10 +50,17 @@ int plot_track(const char *path)
 }
 
 /* Async-signal-safe: unlink and rmdir only. */
+static void cleanup_files_only(void)
+{
+	for (int i = ntracked - 1; i >= 0; i--)
+		if (unlink(tracked[i]) < 0)
+			rmdir(tracked[i]);
+}
+
 static void cleanup_files(void)
 {
-	for (int i = 0; i < ntracked; i++)
-		unlink(tracked[i]);
+	/* backwards: files inside a tracked directory go before it */
+	cleanup_files_only();
 	if (workdir_path)
 		rmdir(workdir_path);
 }
@@ -97,10 +104,9 @@ static int make_workdir(const char *dir)
 /* Remove the work directory's files now (between figures of 'all'). */
 static void clear_workdir(void)
 {
-	for (int i = 0; i < ntracked; i++) {
-		unlink(tracked[i]);
+	cleanup_files_only();
+	for (int i = 0; i < ntracked; i++)
 		free(tracked[i]);
-	}
 	ntracked = 0;
 }
 

@@ -48,6 +48,8 @@ struct plot_trace {
 		int ncpus;
 	} levels[PLOT_MAX_LEVELS];
 	int has_vcpus;          /* the host level knows vCPU entities            */
+	int nbind;              /* vCPU bindings: guest level, vCPU -> host tid  */
+	struct { int guest_level, host_level; uint32_t vcpu, host_tid; } bind[256];
 	int64_t first_ns;       /* time origin of the figures' time axes        */
 	int64_t last_ns;        /* last event (reference ns)                    */
 };
@@ -133,7 +135,8 @@ void gp_notes(struct plot *p, struct csv *c);
 void gp_fill(FILE *f, const char *dname, int index, const char *using, const char *color,
 	     int pattern, int first);
 /* A key of n filled samples (colour + pattern) in rows above the plot; sets
- * the top margin for it. Call before "plot". */
+ * the top margin for it. Call before "plot". An entry whose colour is NULL
+ * is a black point marker of type patterns[i]. */
 void gp_key_boxes(struct plot *p, int n, const char *const *names, const char *const *colors,
 		  const int *patterns);
 

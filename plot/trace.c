@@ -38,6 +38,14 @@ int plot_trace_load(struct plot_trace *t)
 		t->nlevels++;
 	}
 	t->has_vcpus = in->nbindings > 0;
+	t->nbind = 0;
+	for (size_t i = 0; i < in->nbindings && t->nbind < 256; i++) {
+		t->bind[t->nbind].guest_level = in->bindings[i].guest_level;
+		t->bind[t->nbind].host_level = in->bindings[i].host_level;
+		t->bind[t->nbind].vcpu = in->bindings[i].guest_cpu;
+		t->bind[t->nbind].host_tid = in->bindings[i].host_tid;
+		t->nbind++;
+	}
 	for (size_t i = 0; i < in->ntasks && !t->has_vcpus; i++)
 		if (in->tasks[i].flags & PMT_TASK_VCPU)
 			t->has_vcpus = 1;

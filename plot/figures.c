@@ -12,6 +12,7 @@ extern const struct figure fig_timeline, fig_vcpus, fig_residency, fig_migration
 const struct figure *const plot_figures[] = {
 	&fig_timeline,
 	&fig_vcpus,
+	&fig_residency,
 	&fig_migrations,
 	&fig_cosched,
 	NULL,

@@ -87,6 +87,49 @@ int gp_begin(struct plot *p)
 	if (p->height_in <= 0)
 		p->height_in = p->o->wide ? 2.8 : 2.4;
 	gp_preamble(p);
+	fprintf(p->gp, "%s", GP_BODY_MARK);
+	return 0;
+}
+
+int gp_retarget(struct plot *p, enum plot_fmt fmt)
+{
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof(path), "%s/%s.gp", p->workdir, p->stem);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *in = fopen(path, "r");
+	if (!in) {
+		plot_err("'%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (plot_track(tmp) < 0) {
+		fclose(in);
+		return -1;
+	}
+	FILE *out = fopen(tmp, "w");
+	if (!out) {
+		plot_err("cannot create '%s': %s", tmp, strerror(errno));
+		fclose(in);
+		return -1;
+	}
+	p->fmt = fmt;
+	p->gp = out;
+	gp_preamble(p);
+	fprintf(out, "%s", GP_BODY_MARK);
+	char line[8192];
+	int body = 0;
+	while (fgets(line, sizeof(line), in)) {
+		if (body)
+			fputs(line, out);
+		else if (strcmp(line, GP_BODY_MARK) == 0)
+			body = 1;
+	}
+	fclose(in);
+	p->gp = NULL;
+	int bad = ferror(out);
+	if (fclose(out) != 0 || bad || rename(tmp, path) < 0) {
+		plot_err("cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

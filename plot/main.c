@@ -340,20 +340,25 @@ static const char *figure_unfit(const struct figure *g, const struct plot_trace 
 	return NULL;
 }
 
-/* Make one figure into out (a file path). 0 or -1. */
+/* Make one figure into outs[f] for each format f in fmts (file paths).
+ * The reports run once; each format is a gnuplot run of the same body.
+ * Returns 0, or -1 when any failed. */
 static int make_one(const struct figure *g, struct plot_opts *o, struct plot_trace *tr,
-		    int ntr, enum plot_fmt fmt, const char *out, const char *stem)
+		    int ntr, unsigned fmts, char outs[][PATH_MAX], const char *stem)
 {
 	struct plot p = { 0 };
 	p.o = o;
 	p.figure = g->name;
 	p.tr = tr;
 	p.ntr = ntr;
-	p.fmt = fmt;
 	p.workdir = workdir_path;
 	p.width_in = o->width_in;
 	p.height_in = o->height_in;
 	snprintf(p.stem, sizeof(p.stem), "%s", stem);
+	int f0 = 0;
+	while (!(fmts & (1u << f0)))
+		f0++;
+	p.fmt = (enum plot_fmt)f0;
 
 	int rc = g->make(&p);
 	if (p.gp) {
@@ -370,24 +375,34 @@ static int make_one(const struct figure *g, struct plot_opts *o, struct plot_tra
 		return -1;
 	char script[300];
 	snprintf(script, sizeof(script), "%s.gp", p.stem);
-	char result[PATH_MAX];
-	snprintf(result, sizeof(result), "%s/%s.%s", p.workdir, p.stem, fmt_ext[fmt]);
-	if (plot_track(result) < 0)
-		return -1;
-	if (gp_run(p.workdir, script) < 0)
-		return -1;
-	struct stat st;
-	if (stat(result, &st) < 0 || st.st_size == 0) {
-		plot_err("gnuplot wrote no figure for '%s'", out);
-		return -1;
+	int failed = 0;
+	for (int f = f0; f < PLOT_NFMT; f++) {
+		if (!(fmts & (1u << f)))
+			continue;
+		if (f != f0 && gp_retarget(&p, (enum plot_fmt)f) < 0)
+			return -1;
+		char result[PATH_MAX];
+		snprintf(result, sizeof(result), "%s/%s.%s", p.workdir, p.stem, fmt_ext[f]);
+		if (plot_track(result) < 0 || gp_run(p.workdir, script) < 0) {
+			failed = 1;
+			continue;
+		}
+		struct stat st;
+		if (stat(result, &st) < 0 || st.st_size == 0) {
+			plot_err("gnuplot wrote no figure for '%s'", outs[f]);
+			failed = 1;
+			continue;
+		}
+		if (o->keep_dir && keep_files(o->keep_dir) < 0)
+			return -1;
+		if (rename(result, outs[f]) < 0) {
+			plot_err("cannot write '%s': %s", outs[f], strerror(errno));
+			failed = 1;
+		} else if (o->list) {
+			printf("%s\n", outs[f]);
+		}
 	}
-	if (o->keep_dir && keep_files(o->keep_dir) < 0)
-		return -1;
-	if (rename(result, out) < 0) {
-		plot_err("cannot write '%s': %s", out, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return failed ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -554,7 +569,9 @@ int main(int argc, char **argv)
 		make_stem(stem, sizeof(stem), base, (size_t)(dot - base));
 		if (make_workdir(dir) < 0)
 			return 1;
-		failed = make_one(g, &o, tr, ntr, fmt, output, stem) < 0;
+		static char outs[PLOT_NFMT][PATH_MAX];
+		snprintf(outs[fmt], sizeof(outs[fmt]), "%s", output);
+		failed = make_one(g, &o, tr, ntr, 1u << fmt, outs, stem) < 0;
 	} else {
 		if (mkdir(output, 0777) < 0 && errno != EEXIST) {
 			plot_err("cannot create '%s': %s", output, strerror(errno));
@@ -562,6 +579,7 @@ int main(int argc, char **argv)
 		}
 		if (make_workdir(output) < 0)
 			return 1;
+		o.list = 1;
 		for (const struct figure *const *gp = plot_figures; *gp; gp++) {
 			g = *gp;
 			const char *why = figure_unfit(g, tr, ntr);
@@ -570,17 +588,13 @@ int main(int argc, char **argv)
 					fprintf(stderr, "pmt-plot: all: no %s figure: %s\n", g->name, why);
 				continue;
 			}
-			for (int f = 0; f < PLOT_NFMT; f++) {
-				if (!(fmts & (1u << f)))
-					continue;
-				char out[PATH_MAX];
-				snprintf(out, sizeof(out), "%s/%s.%s", output, g->name, fmt_ext[f]);
-				if (make_one(g, &o, tr, ntr, (enum plot_fmt)f, out, g->name) < 0)
-					failed = 1;
-				else
-					printf("%s\n", out);
-				clear_workdir();
-			}
+			static char outs[PLOT_NFMT][PATH_MAX];
+			for (int f = 0; f < PLOT_NFMT; f++)
+				snprintf(outs[f], sizeof(outs[f]), "%s/%s.%s", output, g->name,
+					 fmt_ext[f]);
+			if (make_one(g, &o, tr, ntr, fmts, outs, g->name) < 0)
+				failed = 1;
+			clear_workdir();
 		}
 	}
 	free(tr);

@@ -35,6 +35,7 @@ struct plot_opts {
 	const char *title;      /* --title, or NULL                            */
 	const char *analyze;    /* pmt-analyze to run                          */
 	int quiet;
+	int list;               /* print each file written (all)                */
 };
 
 /* Level facts of one trace, read through libpmt (trace.c). */
@@ -112,6 +113,11 @@ int plot_need_col(const struct plot *p, struct csv *c, const char *report,
  * preamble (terminal for p->fmt at p->width_in x p->height_in, output,
  * fonts, palette). A figure calls it once it knows its height. 0 or -1. */
 int gp_begin(struct plot *p);
+/* Rewrite the script's preamble for another format (the body, data files
+ * and size stay): 'all' analyses once and renders each format. 0 or -1. */
+int gp_retarget(struct plot *p, enum plot_fmt fmt);
+#define GP_BODY_MARK "# ---- figure (everything above is the terminal and the style)\n"
+
 /* Quote s as a gnuplot string ('...', with '' for '). */
 void gp_str(FILE *f, const char *s);
 /* Escape characters that gnuplot's enhanced text mode would interpret. */

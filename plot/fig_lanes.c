@@ -132,8 +132,8 @@ static int choose_lanes(struct lanes *L)
 		/* guest then vCPU order */
 		for (int i = 1; i < n; i++)
 			for (int j = i; j > 0; j--) {
-				int ga, gb;
-				uint32_t va, vb;
+				int ga = 0, gb = 0;
+				uint32_t va = 0, vb = 0;
 				is_bound(&p->tr[0], L->host, cand[j - 1]->tid, &ga, &va);
 				is_bound(&p->tr[0], L->host, cand[j]->tid, &gb, &vb);
 				if (ga < gb || (ga == gb && va <= vb))
@@ -168,8 +168,8 @@ static int by_start(const void *a, const void *b)
 static void lane_name(const struct lanes *L, const struct ent *e, char *buf, size_t n)
 {
 	if (L->vcpus) {
-		int g;
-		uint32_t v;
+		int g = 0;
+		uint32_t v = 0;
 		is_bound(&L->p->tr[0], L->host, e->tid, &g, &v);
 		snprintf(buf, n, "%s vCPU %u", L->p->tr[0].levels[g].name, v);
 		return;
@@ -179,8 +179,7 @@ static void lane_name(const struct lanes *L, const struct ent *e, char *buf, siz
 
 /* Write the data file: one block per CPU drawn, then the shaded block
  * (stolen or runnable), then the migration marks. */
-static int write_lanes(struct lanes *L, const char *dname_out, FILE *d, int *cpus, int *ncpus,
-		       double div)
+static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus, double div)
 {
 	struct plot *p = L->p;
 	const struct plot_trace *t = &p->tr[0];
@@ -277,7 +276,8 @@ static int write_lanes(struct lanes *L, const char *dname_out, FILE *d, int *cpu
 					cpus[(*ncpus)++] = c;
 		}
 	}
-	/* shaded block: stolen (composed) or runnable (vcpus) */
+	/* shaded file: stolen (composed) or runnable (vcpus) */
+	d = ds;
 	fprintf(d, "# %s: start end lane\n", L->composed ? "stolen" : "runnable (steal)");
 	for (size_t i = 0; i < L->iv.n; i++) {
 		struct ivl *v = &L->iv.v[i];
@@ -320,11 +320,9 @@ static int write_lanes(struct lanes *L, const char *dname_out, FILE *d, int *cpu
 			L->stolen_any = 1;
 		}
 	}
-	fprintf(d, "\n\n");
 	for (int k = 0; k < nvt; k++)
 		free(vt[k].v);
 	free(vt);
-	(void)dname_out;
 	return 0;
 fail:
 	for (int k = 0; k < nvt; k++)
@@ -365,7 +363,6 @@ static int write_marks(struct lanes *L, FILE *d, double div, struct csv **notes,
 		fprintf(d, "%.9g %d\n", (double)t / div, e->lane);
 		(*nmarks)++;
 	}
-	fprintf(d, "\n\n");
 	if (r < 0) {
 		plot_err("%s: cannot read the migrations report", p->figure);
 		csv_close(c);
@@ -393,10 +390,17 @@ static int draw(struct lanes *L)
 	plot_window(p, 0, &lo, &hi);
 	double div;
 	const char *unit = gp_time_unit(hi - lo, &div);
-	char dname[300];
+	char dname[300], sname[300], mname[300];
 	FILE *d = plot_data(p, "lanes", dname, sizeof(dname));
-	if (!d)
+	FILE *ds = d ? plot_data(p, L->composed ? "stolen" : "runnable", sname, sizeof(sname)) : NULL;
+	FILE *dm = ds ? plot_data(p, "marks", mname, sizeof(mname)) : NULL;
+	if (!dm) {
+		if (d)
+			fclose(d);
+		if (ds)
+			fclose(ds);
 		return -1;
+	}
 	fprintf(d, "# %s: intervals per CPU (one block each, gnuplot index), times in %s "
 		   "from the trace start; lanes:\n", p->figure, unit);
 	for (int i = 0; i < L->nlanes; i++) {
@@ -407,13 +411,12 @@ static int draw(struct lanes *L)
 	int cpus[64], ncpus = 0;
 	struct csv *notes = NULL;
 	long nmarks = 0;
-	if (write_lanes(L, dname, d, cpus, &ncpus, div) < 0 ||
-	    write_marks(L, d, div, &notes, &nmarks) < 0) {
-		fclose(d);
-		csv_close(notes);
-		return -1;
-	}
-	if (plot_data_close(d) < 0 || (p->o->height_in <= 0 && 0)) {
+	int bad = write_lanes(L, d, ds, cpus, &ncpus, div) < 0 ||
+		  write_marks(L, dm, div, &notes, &nmarks) < 0;
+	bad |= plot_data_close(d) < 0;
+	bad |= plot_data_close(ds) < 0;
+	bad |= plot_data_close(dm) < 0;
+	if (bad) {
 		csv_close(notes);
 		return -1;
 	}
@@ -475,12 +478,12 @@ static int draw(struct lanes *L)
 	if (shaded) {
 		/* stolen / runnable: a lighter, lower band so that it never
 		 * hides the running colour it lies next to */
-		gp_fill(f, dname, ncpus, "(($1+$2)/2):3:1:2:($3-0.2):($3+0.2)", "#BBBBBB", 1, first);
+		gp_fill(f, sname, 0, "(($1+$2)/2):3:1:2:($3-0.2):($3+0.2)", "#BBBBBB", 1, first);
 		first = 0;
 	}
 	if (nmarks)
-		fprintf(f, "%s'%s' index %d using 1:($2-0.5) with points pt 11 ps 0.5 lc rgb '#000000'",
-			first ? "" : ", \\\n     ", dname, ncpus + 1);
+		fprintf(f, "%s'%s' using 1:($2-0.5) with points pt 11 ps 0.5 lc rgb '#000000'",
+			first ? "" : ", \\\n     ", mname);
 	else if (first)
 		fprintf(f, "NaN");
 	fprintf(f, "\n");

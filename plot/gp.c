@@ -223,8 +223,8 @@ void gp_key_boxes(struct plot *p, int n, const char *const *names, const char *c
 	 * centred, wrapping to a second row when it does not fit. */
 	FILE *f = p->gp;
 	double fs_in = p->o->font_pt / 72.0;
-	double box_w = 1.8 * fs_in, box_h = 0.8 * fs_in, gap = 0.5 * fs_in,
-	       sep = 1.4 * fs_in, ch_w = 0.55 * fs_in;
+	double box_w = 1.6 * fs_in, box_h = 0.8 * fs_in, gap = 0.4 * fs_in,
+	       sep = 1.1 * fs_in, ch_w = 0.55 * fs_in;
 	double avail = p->width_in * 0.96;
 	double row_h = 1.5 * fs_in;
 	int start = 0, row = 0;

@@ -12,6 +12,7 @@
 #include "plot/plot.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -65,9 +66,31 @@ static void cleanup_files(void)
 		rmdir(workdir_path);
 }
 
+/* Everything in dir (one level of subdirectories), then dir itself: a
+ * child may have written files pmt-plot did not name. */
+static void remove_tree(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (unlink(path) < 0 && depth > 0)
+				remove_tree(path, depth - 1);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 static void cleanup(void)
 {
 	cleanup_files();
+	if (workdir_path)
+		remove_tree(workdir_path, 1);
 	for (int i = 0; i < ntracked; i++)
 		free(tracked[i]);
 	ntracked = 0;

@@ -1,0 +1,696 @@
+/*
+ * cursor.c - chunk loading (read, checksum, inflate), record decoding, the
+ * exact incremental clock conversion, per-stream and merged cursors, seek and
+ * pmt_reader_check.
+ *
+ * Hot path: one decoded event per stream lives in the cursor; the merged
+ * cursor keeps the streams in a binary heap keyed by (time_ns, stream) and
+ * advances a stream only on the call after its event was handed out, so the
+ * event (and its strings) stay valid until the next call. No allocation per
+ * event: each stream owns one compressed and one raw buffer, sized for its
+ * largest chunk.
+ */
+#include "reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+#ifdef HAVE_DEFLATE
+#include <libdeflate.h>
+#endif
+
+/* ------------------------------------------------------------ clock */
+
+void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
+{
+	memset(v, 0, sizeof(*v));
+	v->c = c;
+	if (c && c->mult_den) {
+		v->q = c->mult_num / c->mult_den;
+		v->r = c->mult_num % c->mult_den;
+		uint64_t lim1 = v->r ? (UINT64_MAX - c->mult_den) / v->r : UINT64_MAX;
+		uint64_t lim2 = (UINT64_MAX / 4) / (v->q + 1);
+		v->dlim = lim1 < lim2 ? lim1 : lim2;
+	}
+}
+
+/*
+ * Same result as pmt_clock_to_ns, but for a raw value at or after the last
+ * one it adds floor((rem + d*num)/den) to the last result: one 64-bit
+ * division (none when den divides num) instead of a 128-bit one.
+ */
+static int64_t conv_slow(struct conv *v, uint64_t ts)
+{
+	const struct pmt_clock *c = v->c;
+	v->last = ts;
+	v->ns = pmt_clock_to_ns(c, ts);
+	v->valid = 0;
+	if (!c || !c->mult_den || v->ns == INT64_MAX || v->ns == INT64_MIN)
+		return v->ns;
+	__int128 p = (__int128)(int64_t)(ts - c->raw_base) * c->mult_num;
+	__int128 m = p % (__int128)c->mult_den;
+	if (m < 0)
+		m += c->mult_den;
+	v->rem = (uint64_t)m;
+	v->valid = 1;
+	return v->ns;
+}
+
+int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
+{
+	if (!v->c)
+		return ts > INT64_MAX ? INT64_MAX : (int64_t)ts;
+	uint64_t d = ts - v->last;
+	if (!v->valid || ts < v->last || d > v->dlim ||
+	    (int64_t)(ts - v->c->raw_base) < (int64_t)(v->last - v->c->raw_base))
+		return conv_slow(v, ts);
+	uint64_t add = d * v->q;
+	uint64_t rem = v->rem;
+	if (v->r) {
+		uint64_t x = rem + d * v->r;
+		add += x / v->c->mult_den;
+		rem = x % v->c->mult_den;
+	}
+	if (add > (uint64_t)INT64_MAX || v->ns > INT64_MAX - (int64_t)add)
+		return conv_slow(v, ts);
+	v->ns += (int64_t)add;
+	v->rem = rem;
+	v->last = ts;
+	return v->ns;
+}
+
+/* ------------------------------------------------------------ chunks */
+
+void pmtr_chunkbuf_free(struct chunkbuf *b)
+{
+	free(b->cbuf);
+	free(b->raw);
+#ifdef HAVE_DEFLATE
+	if (b->inflater)
+		libdeflate_free_decompressor(b->inflater);
+#else
+	if (b->inflater) {
+		inflateEnd(b->inflater);
+		free(b->inflater);
+	}
+#endif
+	memset(b, 0, sizeof(*b));
+}
+
+static int ensure(uint8_t **p, size_t *cap, size_t n)
+{
+	if (*cap >= n)
+		return 0;
+	uint8_t *q = realloc(*p, n);
+	if (!q)
+		return PMT_ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Inflates exactly raw bytes from exactly stored bytes, or fails. */
+static int inflate_exact(struct chunkbuf *b, const uint8_t *in, uint32_t stored,
+			 uint8_t *out, uint32_t raw)
+{
+#ifdef HAVE_DEFLATE
+	if (!b->inflater && !(b->inflater = libdeflate_alloc_decompressor()))
+		return PMT_ENOMEM;
+	size_t ain = 0, aout = 0;
+	enum libdeflate_result res = libdeflate_zlib_decompress_ex(b->inflater, in, stored, out, raw,
+								   &ain, &aout);
+	return res == LIBDEFLATE_SUCCESS && ain == stored && aout == raw ? 0 : PMT_ECODEC;
+#else
+	z_stream *z = b->inflater;
+	if (!z) {
+		z = calloc(1, sizeof(*z));
+		if (!z || inflateInit(z) != Z_OK) {
+			free(z);
+			return PMT_ENOMEM;
+		}
+		b->inflater = z;
+	} else {
+		inflateReset(z);
+	}
+	z->next_in = (Bytef *)in;
+	z->avail_in = stored;
+	z->next_out = out;
+	z->avail_out = raw;
+	int zr = inflate(z, Z_FINISH);
+	return zr == Z_STREAM_END && z->avail_in == 0 && z->avail_out == 0 ? 0 : PMT_ECODEC;
+#endif
+}
+
+int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
+{
+	const struct rchunk *c = &r->chunks[ci];
+	uint8_t h[PMTF_CHUNK_HDR];
+	int e = pmtr_read(r, h, sizeof(h), c->off);
+	if (e == PMT_ENOMEM || e == PMT_EIO)
+		return e;
+	if (e || memcmp(h, c->hdr, sizeof(h)) != 0) {
+		pmtr_damage(r, c->off, PMT_ECORRUPT, "chunk header as listed in the index expected");
+		return PMT_ECORRUPT;
+	}
+	if (ensure(&b->raw, &b->rcap, (size_t)c->raw + 16))
+		return PMT_ENOMEM;
+	uint8_t *in = b->raw;
+	if (c->codec != PMTF_CODEC_NONE) {
+		if (ensure(&b->cbuf, &b->ccap, c->stored))
+			return PMT_ENOMEM;
+		in = b->cbuf;
+	}
+	e = pmtr_read(r, in, c->stored, c->off + PMTF_CHUNK_HDR);
+	if (e == PMT_EIO)
+		return e;
+	if (e) {
+		pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ETRUNC, "chunk payload of %u bytes expected",
+			    c->stored);
+		return PMT_ETRUNC;
+	}
+	if (pmtf_crc32(in, c->stored) != c->crc) {
+		pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ECRC,
+			    "chunk payload checksum to match (level %u cpu %u, %u records)",
+			    c->level, c->cpu, c->count);
+		return PMT_ECRC;
+	}
+	if (c->codec == PMTF_CODEC_ZLIB) {
+		e = inflate_exact(b, in, c->stored, b->raw, c->raw);
+		if (e == PMT_ENOMEM)
+			return e;
+		if (e) {
+			pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ECODEC,
+				    "zlib stream of %u bytes inflating to exactly %u bytes expected",
+				    c->stored, c->raw);
+			return e;
+		}
+	}
+	memset(b->raw + c->raw, 0, 16);
+	return 0;
+}
+
+/* ----------------------------------------------------------- decoding */
+
+struct dec {
+	const uint8_t *p, *start, *end;
+	uint32_t left;            /* records still to decode */
+	uint32_t cpu;
+	uint64_t ts;
+	uint32_t lost_records;
+	uint64_t lost_events;
+	struct pmtf_ctx ctx;
+	char str[PMT_MAX_STRING + 1];
+};
+
+static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
+{
+	d->p = d->start = raw;
+	d->end = raw + c->raw;
+	d->left = c->count;
+	d->cpu = c->cpu;
+	d->ts = c->first_ts;
+	d->lost_records = 0;
+	d->lost_events = 0;
+	ctx_reset(&d->ctx);
+}
+
+static inline int get_varint(struct dec *d, uint64_t *v)
+{
+	const uint8_t *p = d->p;
+	if (p < d->end && *p < 0x80) {
+		*v = *p;
+		d->p = p + 1;
+		return 0;
+	}
+	uint64_t r = 0;
+	for (unsigned shift = 0; p < d->end && shift < 64; shift += 7) {
+		uint8_t b = *p++;
+		if (shift == 63 && b > 1)
+			return -1;
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			d->p = p;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static inline int get_u32(struct dec *d, uint32_t *v)
+{
+	const uint8_t *p = d->p;
+	if (p < d->end && *p < 0x80) {
+		*v = *p;
+		d->p = p + 1;
+		return 0;
+	}
+	uint64_t x;
+	if (get_varint(d, &x) || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int get_str(struct dec *d, struct pmt_str *s)
+{
+	uint32_t n;
+	if (get_u32(d, &n) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
+		return -1;
+	memcpy(d->str, d->p, n);
+	d->str[n] = 0;
+	d->p += n;
+	s->s = d->str;
+	s->len = n;
+	return 0;
+}
+
+#define BAD(msg) do { *why = (msg); return PMT_ECORRUPT; } while (0)
+#define U32(dst) do { if (get_u32(d, &(dst))) BAD("varint of at most 32 bits within the chunk expected"); } while (0)
+#define U64(dst) do { if (get_varint(d, &(dst))) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
+
+/* Decodes one record into ev (type, ts and fields). */
+static inline int dec_next(struct dec *d, struct pmt_event *ev, const char **why)
+{
+	if (d->p >= d->end)
+		BAD("record within the chunk's raw size expected");
+	uint8_t t = *d->p++;
+	uint64_t delta;
+	U64(delta);
+	if (d->ts + delta < d->ts)
+		BAD("timestamp within 64 bits expected");
+	d->ts += delta;
+	ev->ts = d->ts;
+	struct pmtf_ctx *x = &d->ctx;
+	if (t & PMTF_REC_SWITCH) {
+		ev->type = PMT_EV_SWITCH;
+		unsigned slot = (t >> 3) & 7;
+		if (t & PMTF_SW_PREV_CUR)
+			ev->u.sw.prev_tid = x->cur;
+		else
+			U32(ev->u.sw.prev_tid);
+		if (slot == PMTF_TID_EXPLICIT)
+			U32(ev->u.sw.next_tid);
+		else
+			ev->u.sw.next_tid = x->mru[slot];
+		if ((t & 7) == 7)
+			U32(ev->u.sw.prev_state);
+		else
+			ev->u.sw.prev_state = t & 7;
+		ctx_use(x, slot, ev->u.sw.next_tid);
+		x->cur = ev->u.sw.next_tid;
+	} else if (t & PMTF_REC_WAKEUP_C) {
+		ev->type = PMT_EV_WAKEUP;
+		unsigned slot = (t >> 1) & 7;
+		if (slot == PMTF_TID_EXPLICIT)
+			U32(ev->u.wakeup.tid);
+		else
+			ev->u.wakeup.tid = x->mru[slot];
+		if (t & PMTF_WK_TARGET_CPU)
+			ev->u.wakeup.target_cpu = d->cpu;
+		else
+			U32(ev->u.wakeup.target_cpu);
+		if (t & PMTF_WK_WAKER_CUR)
+			ev->u.wakeup.waker_tid = x->cur;
+		else
+			U32(ev->u.wakeup.waker_tid);
+		ev->u.wakeup.flags = (t & PMTF_WK_WAKING) ? PMT_WAKE_WAKING : 0;
+		ctx_use(x, slot, ev->u.wakeup.tid);
+	} else if ((t & 0xf8) == PMTF_REC_MIGRATE_C) {
+		ev->type = PMT_EV_MIGRATE;
+		unsigned slot = t & 7;
+		if (slot == PMTF_TID_EXPLICIT)
+			U32(ev->u.migrate.tid);
+		else
+			ev->u.migrate.tid = x->mru[slot];
+		U32(ev->u.migrate.from_cpu);
+		U32(ev->u.migrate.to_cpu);
+		ctx_use(x, slot, ev->u.migrate.tid);
+	} else {
+		switch (t) {
+		case PMTF_REC_WAKEUP:
+			ev->type = PMT_EV_WAKEUP;
+			U32(ev->u.wakeup.tid);
+			U32(ev->u.wakeup.target_cpu);
+			U32(ev->u.wakeup.waker_tid);
+			U32(ev->u.wakeup.flags);
+			break;
+		case PMTF_REC_FORK:
+			ev->type = PMT_EV_FORK;
+			U32(ev->u.fork.parent_tid);
+			U32(ev->u.fork.child_tid);
+			U32(ev->u.fork.child_pid);
+			U32(ev->u.fork.flags);
+			break;
+		case PMTF_REC_EXEC:
+			ev->type = PMT_EV_EXEC;
+			U32(ev->u.exec.tid);
+			if (get_str(d, &ev->u.exec.comm))
+				BAD("string of at most 4096 bytes within the chunk expected");
+			break;
+		case PMTF_REC_EXIT:
+			ev->type = PMT_EV_EXIT;
+			U32(ev->u.exit.tid);
+			break;
+		case PMTF_REC_NAME:
+			ev->type = PMT_EV_NAME;
+			U32(ev->u.name.tid);
+			U32(ev->u.name.pid);
+			if (get_str(d, &ev->u.name.comm))
+				BAD("string of at most 4096 bytes within the chunk expected");
+			break;
+		case PMTF_REC_LOST:
+			ev->type = PMT_EV_LOST;
+			U64(ev->u.lost.count);
+			U64(ev->u.lost.span);
+			d->lost_records++;
+			d->lost_events += ev->u.lost.count;
+			break;
+		case PMTF_REC_MARKER:
+			ev->type = PMT_EV_MARKER;
+			if (get_str(d, &ev->u.marker.text))
+				BAD("string of at most 4096 bytes within the chunk expected");
+			break;
+		case PMTF_REC_HV:
+			ev->type = PMT_EV_HV;
+			U32(ev->u.hv.kind);
+			U32(ev->u.hv.tid);
+			U64(ev->u.hv.a);
+			U64(ev->u.hv.b);
+			break;
+		default:
+			BAD("record type byte of a defined record (not reserved) expected");
+		}
+	}
+	d->left--;
+	return 0;
+}
+
+/* After the last record: the chunk must end exactly there. */
+static int dec_end(const struct dec *d, const struct rchunk *c, const char **why)
+{
+	if (d->p != d->end)
+		BAD("chunk raw size to end at its last record");
+	if (d->ts != c->last_ts)
+		BAD("last record at the chunk's last_ts");
+	if (d->lost_records != c->lost_records || d->lost_events != c->lost_events)
+		BAD("lost records adding up to the chunk header's lost counts");
+	return 0;
+}
+
+/* ------------------------------------------------------------- cursors */
+
+struct scur {
+	int stream;
+	const struct rstream *rs;
+	size_t ci;                /* next chunk to load (in rs->chunks) */
+	const struct rchunk *ch;  /* chunk being decoded */
+	struct chunkbuf buf;
+	struct dec d;
+	struct conv conv;
+	struct pmt_event ev;
+};
+
+struct pmt_cursor {
+	pmt_reader *r;
+	size_t n;
+	struct scur *s;
+	struct scur **heap;
+	size_t nheap;
+	struct scur *pending;     /* handed out last: advance on the next call */
+	int started;
+	int err;
+};
+
+/* 1: s->ev holds the stream's next event; 0: stream done; <0 error. */
+static int sc_advance(pmt_cursor *c, struct scur *s)
+{
+	pmt_reader *r = c->r;
+	for (;;) {
+		if (s->d.left == 0) {
+			if (s->ci >= s->rs->nchunks)
+				return 0;
+			size_t ci = s->rs->chunks[s->ci++];
+			int e = pmtr_load_chunk(r, ci, &s->buf);
+			if (e) {
+				if (e == PMT_ENOMEM || e == PMT_EIO || !(r->flags & PMT_OPEN_TOLERANT))
+					return e;
+				continue;
+			}
+			s->ch = &r->chunks[ci];
+			dec_start(&s->d, s->buf.raw, s->ch);
+		}
+		const char *why = NULL;
+		int e = dec_next(&s->d, &s->ev, &why);
+		if (!e && s->d.left == 0)
+			e = dec_end(&s->d, s->ch, &why);
+		if (e) {
+			pmtr_damage(r, s->ch->off, e, "record %u of the chunk: %s",
+				    s->ch->count - s->d.left, why);
+			s->d.left = 0;
+			if (!(r->flags & PMT_OPEN_TOLERANT))
+				return e;
+			continue;
+		}
+		s->ev.time_ns = pmtr_conv_ns(&s->conv, s->ev.ts);
+		return 1;
+	}
+}
+
+static inline int before(const struct scur *a, const struct scur *b)
+{
+	return a->ev.time_ns < b->ev.time_ns ||
+	       (a->ev.time_ns == b->ev.time_ns && a->stream < b->stream);
+}
+
+static void sift_down(pmt_cursor *c, size_t i)
+{
+	struct scur **h = c->heap;
+	size_t n = c->nheap;
+	struct scur *x = h[i];
+	for (;;) {
+		size_t l = 2 * i + 1;
+		if (l >= n)
+			break;
+		size_t m = l;
+		if (l + 1 < n && before(h[l + 1], h[l]))
+			m = l + 1;
+		if (!before(h[m], x))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = x;
+}
+
+static void heap_build(pmt_cursor *c)
+{
+	for (size_t i = c->nheap / 2; i-- > 0;)
+		sift_down(c, i);
+}
+
+static void sc_reset(struct scur *s)
+{
+	s->ci = 0;
+	s->ch = NULL;
+	s->d.left = 0;
+}
+
+static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, int *err)
+{
+	pmt_cursor *c = calloc(1, sizeof(*c));
+	size_t n = 0;
+	if (!c)
+		goto nomem;
+	c->r = r;
+	for (size_t i = 0; i < r->info.nstreams; i++)
+		if (single >= 0 ? (int)i == single : (!want || want[i]))
+			n++;
+	c->s = calloc(n ? n : 1, sizeof(*c->s));
+	c->heap = calloc(n ? n : 1, sizeof(*c->heap));
+	if (!c->s || !c->heap)
+		goto nomem;
+	for (size_t i = 0; i < r->info.nstreams; i++) {
+		if (!(single >= 0 ? (int)i == single : (!want || want[i])))
+			continue;
+		struct scur *s = &c->s[c->n++];
+		s->stream = (int)i;
+		s->rs = &r->rs[i];
+		s->ev.level = r->streams[i].level;
+		s->ev.cpu = r->streams[i].cpu;
+		pmtr_conv_init(&s->conv, pmtr_level_clock(r, s->ev.level));
+	}
+	if (err)
+		*err = 0;
+	return c;
+nomem:
+	if (c) {
+		free(c->s);
+		free(c->heap);
+		free(c);
+	}
+	if (err)
+		*err = PMT_ENOMEM;
+	return NULL;
+}
+
+pmt_cursor *pmt_cursor_open_stream(pmt_reader *r, int stream, int *err)
+{
+	if (!r || stream < 0 || (size_t)stream >= r->info.nstreams) {
+		if (err)
+			*err = PMT_EINVAL;
+		return NULL;
+	}
+	return cursor_new(r, NULL, stream, err);
+}
+
+pmt_cursor *pmt_cursor_open_merged(pmt_reader *r, const uint8_t *want, int *err)
+{
+	if (!r) {
+		if (err)
+			*err = PMT_EINVAL;
+		return NULL;
+	}
+	return cursor_new(r, want, -1, err);
+}
+
+static int start(pmt_cursor *c)
+{
+	c->nheap = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		int e = sc_advance(c, &c->s[i]);
+		if (e < 0)
+			return e;
+		if (e > 0)
+			c->heap[c->nheap++] = &c->s[i];
+	}
+	heap_build(c);
+	c->started = 1;
+	c->pending = NULL;
+	return 0;
+}
+
+const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
+{
+	if (!c) {
+		if (err)
+			*err = PMT_EINVAL;
+		return NULL;
+	}
+	int e = c->err;
+	if (e)
+		goto fail;
+	if (!c->started) {
+		if ((e = start(c)) < 0)
+			goto fail;
+	} else if (c->pending) {
+		struct scur *s = c->pending;
+		c->pending = NULL;
+		e = sc_advance(c, s);
+		if (e < 0)
+			goto fail;
+		if (e == 0)
+			c->heap[0] = c->heap[--c->nheap];
+		if (c->nheap)
+			sift_down(c, 0);
+	}
+	if (err)
+		*err = 0;
+	if (c->nheap == 0)
+		return NULL;
+	c->pending = c->heap[0];
+	return &c->pending->ev;
+fail:
+	c->err = e;
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
+{
+	if (!c)
+		return PMT_EINVAL;
+	pmt_reader *r = c->r;
+	c->err = 0;
+	c->nheap = 0;
+	c->pending = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		struct scur *s = &c->s[i];
+		sc_reset(s);
+		/* First chunk that may hold an event at or after t. */
+		size_t lo = 0, hi = s->rs->nchunks;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (r->chunks[s->rs->chunks[mid]].last_ns < t_ns)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		s->ci = lo;
+		int e;
+		while ((e = sc_advance(c, s)) > 0 && s->ev.time_ns < t_ns)
+			;
+		if (e < 0) {
+			c->err = e;
+			return e;
+		}
+		if (e > 0)
+			c->heap[c->nheap++] = s;
+	}
+	heap_build(c);
+	c->started = 1;
+	return 0;
+}
+
+void pmt_cursor_close(pmt_cursor *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		pmtr_chunkbuf_free(&c->s[i].buf);
+	free(c->s);
+	free(c->heap);
+	free(c);
+}
+
+/* --------------------------------------------------------------- check */
+
+int64_t pmt_reader_check(pmt_reader *r)
+{
+	if (!r)
+		return PMT_EINVAL;
+	if (r->checked)
+		return r->check_result;
+	struct chunkbuf b = {0};
+	struct dec *d = malloc(sizeof(*d));
+	struct pmt_event ev;
+	if (!d)
+		return PMT_ENOMEM;
+	for (size_t i = 0; i < r->nchunks; i++) {
+		const struct rchunk *c = &r->chunks[i];
+		if (c->stream < 0)
+			continue; /* already reported at open */
+		int e = pmtr_load_chunk(r, i, &b);
+		if (e == PMT_ENOMEM || e == PMT_EIO) {
+			pmtr_chunkbuf_free(&b);
+			free(d);
+			return e;
+		}
+		if (e)
+			continue;
+		dec_start(d, b.raw, c);
+		const char *why = NULL;
+		while (d->left && !(e = dec_next(d, &ev, &why)))
+			;
+		if (!e)
+			e = dec_end(d, c, &why);
+		if (e)
+			pmtr_damage(r, c->off, e, "record %u of the chunk: %s", c->count - d->left, why);
+	}
+	pmtr_chunkbuf_free(&b);
+	free(d);
+	r->checked = 1;
+	r->check_result = (int64_t)r->info.ndamage;
+	return r->check_result;
+}

@@ -1,0 +1,80 @@
+/*
+ * reader.h - the reader's private structures, shared by reader.c (open,
+ * description, index, scanning, check) and cursor.c (chunk loading, record
+ * decoding, merged iteration). Not installed.
+ */
+#ifndef PMT_READER_H
+#define PMT_READER_H
+
+#include "internal.h"
+
+/* A chunk found through the index or by scanning. */
+struct rchunk {
+	uint64_t off;           /* offset of its header */
+	uint8_t hdr[PMTF_CHUNK_HDR]; /* the header as the index or the scan saw it */
+	uint16_t level;
+	uint8_t codec;
+	uint32_t cpu, count, raw, stored, crc, lost_records;
+	uint64_t first_ts, last_ts, lost_events;
+	int64_t first_ns, last_ns;
+	int stream;
+};
+
+/* Per stream: its chunks in file (= time) order. */
+struct rstream {
+	size_t *chunks;
+	size_t nchunks;
+	uint32_t max_raw, max_stored;
+};
+
+/* Incremental exact clock conversion (see conv_ns in cursor.c). */
+struct conv {
+	const struct pmt_clock *c;
+	uint64_t q, r, dlim;
+	int valid;
+	uint64_t last;          /* last raw value converted */
+	int64_t ns;
+	uint64_t rem;           /* (last - raw_base) * num mod den */
+};
+
+#define MAX_DAMAGE 4096
+
+struct pmt_reader {
+	pmt_read_fn fn;
+	void *opaque;
+	int fd;
+	unsigned flags;
+	struct pmt_info info;
+	char **meta_k, **meta_v;
+	struct pmt_clock *clocks;
+	struct pmt_level *levels;
+	struct pmt_binding *bindings;
+	struct pmt_task *tasks;
+	struct rchunk *chunks;
+	size_t nchunks, cap_chunks;
+	struct rstream *rs;
+	struct pmt_stream_info *streams;
+	struct pmt_damage *damage;
+	int checked;
+	int64_t check_result;
+};
+
+void pmtr_damage(pmt_reader *r, uint64_t off, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int pmtr_read(pmt_reader *r, void *buf, size_t len, uint64_t off);
+const struct pmt_clock *pmtr_level_clock(pmt_reader *r, uint16_t level);
+void pmtr_conv_init(struct conv *v, const struct pmt_clock *c);
+int64_t pmtr_conv_ns(struct conv *v, uint64_t ts);
+
+/* Chunk loading and decoding, shared by cursors and check. */
+struct chunkbuf {
+	uint8_t *cbuf, *raw;
+	size_t ccap, rcap;
+	void *inflater;
+};
+void pmtr_chunkbuf_free(struct chunkbuf *b);
+/* Reads, verifies and inflates chunk ci into b->raw; on damage records it and
+ * returns <0. */
+int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b);
+
+#endif

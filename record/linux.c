@@ -200,6 +200,19 @@ static int find_tracefs(struct pmt_linux *l)
 	return 0;
 }
 
+/* Is pid a live process (a zombie is dead: its instance is orphaned)? */
+static int alive(pid_t pid)
+{
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	char p[64], buf[256];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if (read_small(p, buf, sizeof(buf)) <= 0)
+		return errno != ENOENT;
+	const char *e = strrchr(buf, ')');
+	return !(e && e[1] == ' ' && (e[2] == 'Z' || e[2] == 'X'));
+}
+
 /*
  * Remove instances pmt-PID left by recorders that died (SIGKILL, crash).
  * Only those whose PID is gone: other recorders may run right now.
@@ -220,7 +233,7 @@ static void remove_stale(struct pmt_linux *l)
 		long pid = strtol(s, &end, 10);
 		if (end == s || *end || pid <= 0)
 			continue;
-		if (pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+		if (pid != getpid() && alive((pid_t)pid))
 			continue;
 		struct tracefs_instance *in = tracefs_instance_alloc(l->dir, de->d_name);
 		if (!in)
@@ -519,6 +532,10 @@ static int enable_events(struct pmt_linux *l)
 			name = colon + 1;
 		}
 		int k = pmt_tepdec_kind_of(sys, name);
+		if (sys && !event_exists(l, sys, name)) {
+			pmt_rec_warn(l->r, "this kernel has no event %s:%s: recording without it", sys, name);
+			continue;
+		}
 		if (!k) {
 			pmt_rec_warn(l->r, "event '%s%s%s' is not one pmt-record decodes: recording without it",
 				     sys ? sys : "", sys ? ":" : "", name);

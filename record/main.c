@@ -419,7 +419,7 @@ int main(int argc, char **argv)
 	struct pmt_rec_priv priv = {.epfd = -1, .out_fd = -1};
 	struct pmt_rec *r = &rec;
 	int status = 0, failed = 0, child_status = -1, child_sig = 0;
-	int go_w = -1, st_r = -1;
+	int go_w = -1, st_r = -1, began = 0;
 	r->priv = &priv;
 
 	if (parse(r, argc, argv) < 0) {
@@ -445,6 +445,11 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
+	/* A shell starts background jobs with SIGINT ignored: an ignored signal
+	 * is discarded even when blocked, so take the defaults back first. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -507,10 +512,12 @@ int main(int argc, char **argv)
 		goto out_close;
 	}
 	if ((err = pmt_writer_begin(r->w)) < 0) {
-		r->write_err = err;
+		pmt_rec_err(r, "'%s': cannot write the header: %s", r->out_path,
+			    priv.out_errno ? strerror(priv.out_errno) : pmt_strerror(err));
 		failed = 1;
 		goto out_close;
 	}
+	began = 1;
 	if (r->argv) {
 		r->child = spawn(r->argv, &go_w, &st_r, &old);
 		if (r->child < 0) {
@@ -596,7 +603,11 @@ out_stop:
 			if (priv.active[i]->finish && priv.active[i]->finish(r, priv.states[i]) < 0)
 				failed = 1;
 out_close:
-	if (r->write_err) {
+	if (!began) {
+		/* Nothing recorded: no file rather than an empty one. */
+		pmt_writer_abort(r->w);
+		unlink(r->out_path);
+	} else if (r->write_err) {
 		pmt_rec_err(r, "'%s': write failed: %s: free some space or write elsewhere with -o "
 			    "(the file is readable up to its last flush)",
 			    r->out_path, priv.out_errno ? strerror(priv.out_errno) : pmt_strerror(r->write_err));

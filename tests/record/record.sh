@@ -151,7 +151,8 @@ fi
 # Disk full: a 192 KB file system; the workload makes far more than that.
 mkdir -p "$TMP/small"
 if mount -t tmpfs -o size=192k tmpfs "$TMP/small" 2>/dev/null; then
-	at_exit "umount $TMP/small"
+	unmount_small() { umount "$TMP/small"; }
+	at_exit unmount_small
 	rec full -o "$TMP/small/full.pmt" -- "$WL/pmt-demo-work" 4
 	check_eq "disk full: exit status 1" 1 $?
 	check "disk full: names the cause" grep -q "No space left on device" "$TMP/full.err"

@@ -15,6 +15,8 @@
 # so areas never edit each other's build rules.
 
 O ?= build
+# fragments included below define rules before "all": keep "all" the default
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 CC ?= cc
 PKG_CONFIG ?= pkg-config

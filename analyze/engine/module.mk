@@ -1,0 +1,6 @@
+# analyze/engine/: the streaming engine (compiled into pmt-analyze through
+# analyze/module.mk's wildcard) and its unit tests.
+ifneq ($(wildcard format/*.c),)
+UNIT_TESTS += test_engine
+test_engine_SRCS := analyze/engine/engine.c
+endif

@@ -9,4 +9,4 @@ $(LIBPMT): $(patsubst %.c,$(O)/obj/%.o,$(LIBPMT_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Unit tests of libpmt (tests/unit/test_format*.c).
-UNIT_TESTS += test_format
+UNIT_TESTS += test_format test_format_damage

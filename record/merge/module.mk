@@ -4,3 +4,6 @@ test_vmfit_SRCS := record/merge/fit.c record/sync.c
 
 PROGS += pmt-merge
 pmt-merge_SRCS := record/merge/merge.c record/merge/clockmap.c record/merge/fit.c record/sync.c
+
+UNIT_TESTS += test_vmproc
+test_vmproc_SRCS := record/vm_proc.c

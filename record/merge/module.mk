@@ -7,3 +7,6 @@ pmt-merge_SRCS := record/merge/merge.c record/merge/clockmap.c record/merge/fit.
 
 UNIT_TESTS += test_vmproc
 test_vmproc_SRCS := record/vm_proc.c
+
+# pmt-record's VM sources: host side (--vm) and guest side (--sync-pulses).
+pmt-record_SRCS += record/vm.c record/vm_proc.c record/sync_source.c record/sync.c

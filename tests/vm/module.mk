@@ -21,7 +21,9 @@ $(O)/tests/vmcheck: $(O)/obj/tests/vm/vmcheck.o $(LIBPMT)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/vm/vmcheck.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
 
-TEST_EXTRA += $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+TEST_EXTRA += $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck static
+# About 40 s on an idle 2-CPU machine; skips without root, QEMU or tracefs.
+SCRIPT_TESTS += tests/vm/vmtest.sh
 
 # build-static/pmt-record: the same sources linked with -static (libtracefs,
 # libtraceevent, zlib and libdeflate have static archives in their -dev packages).

@@ -20,4 +20,9 @@ extern const struct command pmt_analyze_commands[];
 /* Row by name, or NULL. */
 const struct command *command_find(const char *name);
 
+/* Two-level reports (analyze/twolevel/). */
+int cmd_vcpus(int argc, char **argv);
+int cmd_cosched(int argc, char **argv);
+int cmd_stalls(int argc, char **argv);
+
 #endif

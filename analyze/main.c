@@ -9,6 +9,9 @@
 #include <string.h>
 
 const struct command pmt_analyze_commands[] = {
+	{ "vcpus", cmd_vcpus, "per vCPU: host states, steal, harmful steal, busy/idle, pCPUs" },
+	{ "cosched", cmd_cosched, "per guest: idle/co-running/skewed/stalled time, skew" },
+	{ "stalls", cmd_stalls, "synchronization stalls from preempted wakers; latency split" },
 	{ NULL, NULL, NULL },
 };
 

@@ -41,9 +41,9 @@ static const struct col tcols[] = {
 	{ "blocked_ns", COL_INT, 0, 0 },   { "blocked_count", COL_UINT, 0, 0 },
 	{ "stall_ns", COL_INT, 0, 0 },     { "stall_count", COL_UINT, 0, 0 },
 	{ "stall_unknown", COL_UINT, 0, 0 }, { "max_stall_ns", COL_INT, 0, 0 },
-	{ "stolen_ns", COL_INT, 0, 0 },
+	{ "stolen_ns", COL_INT, 0, 0 },    { "stolen_unknown_ns", COL_INT, 0, 0 },
 };
-#define NT 11
+#define NT 12
 
 static const struct col lcols[] = {
 	{ "guest", COL_STR, 0, 0 },          { "tid", COL_UINT, 0, 0 },
@@ -163,8 +163,10 @@ static void report_guest(struct cli *c, struct out *o, const struct tl *t,
 		table_set_i(tt, 4, k->blocked_ns);
 		table_set_u(tt, 5, k->blocked_count);
 		set_stall_cols(tt, 6, &a, known, k->woken_count);
-		if (known)
+		if (known) {
 			table_set_i(tt, 10, k->stolen_ns);
+			table_set_i(tt, 11, k->stolen_unknown_ns);
+		}
 		table_end_row(tt);
 		if (known && (k->wakeups || k->lat_unknown)) {
 			table_set_s(lt, 0, g->name);

@@ -1,0 +1,2 @@
+# tests/twolevel/: two-level reports against pmt-synth scenarios.
+SCRIPT_TESTS += tests/twolevel/scenarios.sh

@@ -20,6 +20,13 @@ extern const struct command pmt_analyze_commands[];
 /* Row by name, or NULL. */
 const struct command *command_find(const char *name);
 
+/* Engine-based reports (analyze/cmd_*.c, docs/METRICS.md). */
+int cmd_summary(int argc, char **argv);
+int cmd_migrations(int argc, char **argv);
+int cmd_affinity(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
 /* Two-level reports (analyze/twolevel/). */
 int cmd_vcpus(int argc, char **argv);
 int cmd_cosched(int argc, char **argv);

@@ -1,0 +1,122 @@
+/*
+ * fig_cosched.c - "cosched": the co-scheduling partition of each guest's
+ * time (idle, co-running, skewed, stalled; pmt-analyze cosched, columns
+ * guest, idle_ns, corunning_ns, skewed_ns, stalled_ns) as one stacked bar
+ * per guest, in percent of the sum of the four (the time analysed).
+ */
+#include "plot/plot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NPART 4
+static const char *const part_col[NPART] = { "corunning_ns", "skewed_ns", "stalled_ns",
+					     "idle_ns" };
+static const char *const part_name[NPART] = { "co-running", "skewed", "stalled", "idle" };
+/* green, orange hatched, vermillion cross-hatched, light grey */
+static const char *const part_color[NPART] = { "#009E73", "#E69F00", "#D55E00", "#DDDDDD" };
+static const int part_pattern[NPART] = { 0, 4, 2, 0 };
+
+struct bar {
+	char name[64];
+	double ns[NPART];
+};
+
+static int make(struct plot *p)
+{
+	static const char *const args[] = { "cosched", NULL };
+	struct csv *c = plot_report(p, 0, "cosched", args, 0);
+	if (!c)
+		return -1;
+	struct bar *bars = NULL;
+	size_t nbars = 0, cap = 0;
+	int r, cg = -1, cols[NPART];
+	int found = 0;
+	while ((r = csv_next(c)) > 0) {
+		if (csv_new_table(c)) {
+			cg = csv_col(c, "guest");
+			int all = cg >= 0;
+			for (int k = 0; k < NPART; k++)
+				all &= (cols[k] = csv_col(c, part_col[k])) >= 0;
+			if (!all)
+				cg = -1;
+			found |= cg >= 0;
+		}
+		if (cg < 0)
+			continue;
+		if (plot_grow((void **)&bars, &cap, nbars + 1, sizeof(*bars)) < 0)
+			goto fail;
+		struct bar *b = &bars[nbars++];
+		snprintf(b->name, sizeof(b->name), "%s", csv_get(c, cg));
+		for (int k = 0; k < NPART; k++)
+			b->ns[k] = csv_get_f(c, cols[k], NULL);
+	}
+	if (r < 0 || !found) {
+		plot_err("%s: the cosched report has no table with columns guest, idle_ns, "
+			 "corunning_ns, skewed_ns, stalled_ns", p->figure);
+		goto fail;
+	}
+	char dname[300];
+	FILE *d = plot_data(p, "parts", dname, sizeof(dname));
+	if (!d)
+		goto fail;
+	fprintf(d, "# co-scheduling partition per guest, percent of the time analysed\n");
+	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s\n", part_name[0],
+		part_name[1], part_name[2], part_name[3]);
+	fprintf(d, "# bar y xlo xhi ylo yhi percent label guest\n");
+	for (int k = 0; k < NPART; k++) {
+		fprintf(d, "# %s\n", part_name[k]);
+		for (size_t i = 0; i < nbars; i++) {
+			double tot = 0, below = 0;
+			for (int j = 0; j < NPART; j++) {
+				tot += bars[i].ns[j];
+				if (j < k)
+					below += bars[i].ns[j];
+			}
+			double lo = tot > 0 ? 100 * below / tot : 0;
+			double pct = tot > 0 ? 100 * bars[i].ns[k] / tot : 0;
+			char lab[32] = "";
+			if (pct >= 7)
+				snprintf(lab, sizeof(lab), "%.0f%%", pct);
+			fprintf(d, "%zu %.4f %.3f %.3f %.4f %.4f %.4f \"%s\" \"%s\"\n", i,
+				lo + pct / 2, (double)i - 0.32, (double)i + 0.32, lo, lo + pct, pct,
+				lab, bars[i].name);
+		}
+		fprintf(d, "\n\n");
+	}
+	if (plot_data_close(d) < 0 || gp_begin(p) < 0)
+		goto fail;
+	FILE *f = p->gp;
+	fprintf(f, "set ylabel 'share of time (%%)'\n");
+	fprintf(f, "set yrange [0:100]\nset ytics 0,25,100\n");
+	fprintf(f, "set xrange [-0.6:%zu.6]\n", nbars ? nbars - 1 : 0);
+	fprintf(f, "set xtics (");
+	for (size_t i = 0; i < nbars; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		gp_label(f, bars[i].name);
+		fprintf(f, " %zu", i);
+	}
+	fprintf(f, ") scale 0\n");
+	fprintf(f, "set xlabel 'guest'\n");
+	gp_key_boxes(p, NPART, part_name, part_color, part_pattern);
+	gp_notes(p, c);
+	fprintf(f, "plot ");
+	for (int k = 0; k < NPART; k++)
+		gp_fill(f, dname, k, "1:2:3:4:5:6", part_color[k], part_pattern[k], k == 0);
+	for (int k = 0; k < NPART; k++)
+		fprintf(f, ", \\\n     '%s' index %d using 1:2:8 with labels boxed font SMALL "
+			"tc rgb '#000000'", dname, k);
+	fprintf(f, "\n");
+	csv_close(c);
+	free(bars);
+	return 0;
+fail:
+	csv_close(c);
+	free(bars);
+	return -1;
+}
+
+const struct figure fig_cosched = {
+	"cosched", "co-scheduling partition of each guest's time (stacked bars)",
+	FIG_VCPUS, make,
+};

@@ -1,0 +1,106 @@
+#!/bin/bash
+# pmt-import against pmt-record on one run of the mover: the kernel's own
+# text interface (an instance's 'trace' file), trace-cmd (trace.dat, and its
+# 'report' text) and pmt-record all record the same run at the same time;
+# each path must give the mover thread's N migrations and the same number of
+# switches into it. Also: bad input to pmt-import.
+source "$(dirname "$0")/../lib.sh"
+REC=$BIN/pmt-record
+IMP=$BIN/pmt-import
+DUMP=$BIN/tests/evdump
+INST=/sys/kernel/tracing/instances
+N=30
+
+# Bad input first: needs no tracefs.
+printf 'not a trace\n' >"$TMP/junk.txt"
+"$IMP" ftrace "$TMP/junk.txt" -o "$TMP/junk.pmt" 2>"$TMP/junk.err"
+check_eq "ftrace: a file without event lines: status 1" 1 $?
+check "ftrace: says what was expected" grep -q "no ftrace event lines" "$TMP/junk.err"
+"$IMP" trace.dat "$TMP/junk.txt" -o "$TMP/junk2.pmt" 2>"$TMP/junk2.err"
+check_eq "trace.dat: not a trace.dat: status 1" 1 $?
+check_eq "trace.dat: one line" 1 "$(wc -l <"$TMP/junk2.err")"
+"$IMP" nosuch "$TMP/junk.txt" 2>/dev/null
+check_eq "unknown format: usage error 2" 2 $?
+"$IMP" ftrace /nonexistent 2>"$TMP/ne.err"
+check_eq "missing input: status 1" 1 $?
+
+if ! have_tracefs; then
+	skip "tracefs cannot be mounted here: no recording to import"
+	finish
+fi
+EVENTS="sched:sched_switch sched:sched_migrate_task sched:sched_waking sched:sched_wakeup_new task:task_newtask sched:sched_process_exec sched:sched_process_exit"
+
+# The kernel's text interface: a private instance, read at the end.
+TI=$INST/pmt-test-text-$$
+mkdir "$TI"
+rm_text() { rmdir "$TI"; }
+at_exit rm_text
+echo 0 >"$TI/tracing_on"
+echo 16384 >"$TI/buffer_size_kb"
+for e in $EVENTS; do echo 1 >"$TI/events/${e%%:*}/${e#*:}/enable"; done
+echo 1 >"$TI/tracing_on"
+
+# trace-cmd, with the shim that keeps it away from the locked function-tracer files.
+tc=
+if command -v trace-cmd >/dev/null && [ -f "$SHARED/bench/ftrace_shim.c" ] &&
+	gcc -shared -fPIC -O2 -o "$TMP/shim.so" "$SHARED/bench/ftrace_shim.c" -ldl 2>/dev/null; then
+	TCI=pmt-test-tc-$$
+	args=()
+	for e in $EVENTS; do args+=(-e "$e"); done
+	LD_PRELOAD=$TMP/shim.so trace-cmd record --file-version 7 --compression zstd -B "$TCI" -b 16384 "${args[@]}" -o "$TMP/t.dat" \
+		>"$TMP/tc.out" 2>&1 &
+	tc=$!
+	stop_tc() { kill "$tc" 2>/dev/null; [ ! -d "$INST/$TCI" ] || rmdir "$INST/$TCI"; }
+	at_exit stop_tc
+	for _ in $(seq 50); do
+		[ "$(cat "$INST/$TCI/tracing_on" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+fi
+
+"$REC" -o "$TMP/p.pmt" -- "$BIN/tests/workloads/mover" $N >"$TMP/mover.out" 2>"$TMP/rec.err"
+check_eq "pmt-record ran the mover" 0 $?
+tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/mover.out")
+
+echo 0 >"$TI/tracing_on"
+cat "$TI/trace" >"$TMP/text.txt"
+if [ -n "$tc" ]; then
+	kill -INT $tc
+	wait $tc
+	trace-cmd report "$TMP/t.dat" >"$TMP/report.txt" 2>/dev/null
+fi
+
+# counts FILE.pmt: "MIGRATIONS SWITCH-INS" of the mover thread.
+counts() {
+	"$DUMP" "$1" | awk -v t="$tid" '
+		$4 == "migrate" && $5 == "tid=" t {m++}
+		$4 == "switch" && $7 == "next=" t {s++}
+		END {print m + 0, s + 0}'
+}
+want=$(counts "$TMP/p.pmt")
+check_eq "pmt-record: $N migrations of the mover" $N "${want%% *}"
+check "pmt-record: the mover was switched in" test "${want##* }" -gt 0
+
+"$IMP" ftrace "$TMP/text.txt" -o "$TMP/text.pmt" 2>"$TMP/imp1.err"
+check_eq "ftrace text of the instance: imported" 0 $?
+check_eq "ftrace text: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/text.pmt")"
+check "ftrace text: summary names the output" grep -q "wrote '$TMP/text.pmt'" "$TMP/imp1.err"
+
+if [ -n "$tc" ]; then
+	"$IMP" trace.dat "$TMP/t.dat" -o "$TMP/dat.pmt" 2>"$TMP/imp2.err"
+	check_eq "trace.dat: imported" 0 $?
+	check_eq "trace.dat: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/dat.pmt")"
+	"$IMP" ftrace "$TMP/report.txt" -o "$TMP/report.pmt" 2>"$TMP/imp3.err"
+	check_eq "trace-cmd report text: imported" 0 $?
+	check_eq "trace-cmd report text: same migrations and switch-ins as pmt-record" "$want" \
+		"$(counts "$TMP/report.pmt")"
+	# The states of one switch out of the mover: the kernel's format gives
+	# the same state through trace.dat as pmt-record's decoding does.
+	st_p=$("$DUMP" "$TMP/p.pmt" | awk -v t="prev=$tid" '$4 == "switch" && $5 == t && $6 != "state=X" {print $6}' | sort | uniq -c | tr -s ' ')
+	st_d=$("$DUMP" "$TMP/dat.pmt" | awk -v t="prev=$tid" '$4 == "switch" && $5 == t && $6 != "state=X" {print $6}' | sort | uniq -c | tr -s ' ')
+	check_eq "trace.dat: states at switch-out of the mover match pmt-record" "$st_p" "$st_d"
+else
+	skip "trace-cmd (or the shim) missing: trace.dat and report paths not tested (install trace-cmd)"
+fi
+finish

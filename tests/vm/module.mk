@@ -1,0 +1,33 @@
+# tests/vm/module.mk - the two-level VM test bed (the two-level area).
+#   make vmtest    build what the guest and the host need, boot the guest twice,
+#                  record both levels, merge, check (tests/vm/vmtest.sh)
+#   make static    a statically linked pmt-record for the guest, in build-static/
+# The guest's programs are static so the initramfs needs no libraries.
+
+VM_GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I. -static -pthread
+
+$(O)/vm/workload: tests/vm/workload.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(VM_GUEST_CFLAGS) -o $@ $^
+
+$(O)/vm/pulse: tests/vm/pulse.c record/sync.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(VM_GUEST_CFLAGS) -o $@ $^
+
+$(O)/tests/vmcheck: $(O)/obj/tests/vm/vmcheck.o $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/vm/vmcheck.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+
+TEST_EXTRA += $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+
+# build-static/pmt-record: the same sources linked with -static (libtracefs,
+# libtraceevent, zlib and libdeflate have static archives in their -dev packages).
+static:
+	$(Q)$(MAKE) --no-print-directory O=build-static LDFLAGS_BASE=-static build-static/pmt-record
+
+vmtest: static
+	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+	$(Q)O=$(O) tests/run-tests tests/vm/vmtest.sh

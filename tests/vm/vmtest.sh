@@ -1,0 +1,137 @@
+#!/bin/bash
+# tests/vm/vmtest.sh - the two-level test bed, end to end.
+#
+# Boots a QEMU TCG guest with 4 vCPUs twice (vCPU threads free; then all
+# pinned to pCPU 0), records the host with `pmt-record --vm` and the guest with
+# the static `pmt-record --sync-pulses` around a synchronization-heavy
+# workload with a known answer, merges with pmt-merge, and checks the merged
+# file with tests/vm/vmcheck (see docs/VM.md, "The test bed"):
+#   - the workload's shared counter is right, the guest recorded its tasks;
+#   - the pulse fit is consistent and its uncertainty is under 100 us, and every
+#     pulse's guest CPU matched the host thread that wrote it;
+#   - every guest switch on vCPU n, in host time, lies inside a host run of the
+#     vCPU n thread: at most 0.1 % exceptions (reported);
+#   - pinned: zero pCPU changes of the vCPU threads; free: some;
+#   - pmt-merge refuses inconsistent inputs (no pulses, wrong binding, vCPU
+#     count mismatch) with the reason, writing nothing.
+# PMT_VM_KEEP=DIR keeps the run directories (host.pmt, guest.pmt, merged.pmt).
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/vm/vm-lib.sh"
+
+STATIC=${PMT_STATIC_RECORD:-$TOP/build-static/pmt-record}
+WORKLOAD=$BIN/vm/workload
+WL_ARGS=${PMT_VM_WORKLOAD:-"6 300 20 20000"}
+PULSES=20
+
+if [ "$(id -u)" -ne 0 ]; then skip "the VM test bed needs root (tracefs, 9p share)"; finish; fi
+if ! vm_have_qemu; then skip "qemu-system-x86_64, busybox or cpio missing (apt-get install qemu-system-x86 busybox-static cpio)"; finish; fi
+if ! have_tracefs; then skip "tracefs is not available"; finish; fi
+for f in "$STATIC" "$WORKLOAD" "$BIN/pmt-record" "$BIN/pmt-merge" "$BIN/tests/vmcheck"; do
+	[ -x "$f" ] || { fail "missing $f (run 'make vmtest')"; finish; }
+done
+t_start=$(date +%s)
+vm_kernel || { fail "cannot get the guest kernel"; finish; }
+vm_initramfs || { fail "cannot build the initramfs"; finish; }
+
+HOST_PID=
+stop_host() { [ -n "$HOST_PID" ] && kill -INT "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null; HOST_PID=; }
+at_exit stop_host
+at_exit vm_kill
+
+# run_vm MODE DIR: one boot; MODE free|pinned. Leaves DIR/{host,guest,merged}.pmt.
+run_vm() {
+	local mode=$1 dir=$2 name=pmt-vmtest-$$-$1
+	mkdir -p "$dir/share/bin"
+	cp "$STATIC" "$dir/share/bin/pmt-record"
+	cp "$WORKLOAD" "$dir/share/bin/workload"
+	cat >"$dir/share/guest.sh" <<-G
+	cp /out/bin/* /bin/
+	# wait for the host recorder
+	while [ ! -e /out/go ]; do sleep 0.1; done
+	pmt-record --sync-pulses $PULSES --sync-port $VM_PORT --buffer-size 8192 -o /tmp/guest.pmt \
+		-- workload $WL_ARGS >/out/workload.out
+	echo "record status \$?"
+	cp /tmp/guest.pmt /out/guest.pmt
+	G
+	vm_boot "$name" "$dir/share" "$dir/pulses.bin" "$dir/console.log"
+	local tids
+	tids=$(vm_vcpu_tids "$VM_QEMU_PID") || { echo "no vCPU threads"; return 1; }
+	if [ "$mode" = pinned ]; then
+		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
+	fi
+	"$BIN/pmt-record" --vm "$name" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
+	HOST_PID=$!
+	local i
+	for i in $(seq 50); do [ -s "$dir/host.pmt" ] && break; sleep 0.1; done
+	sleep 0.5
+	touch "$dir/share/go"
+	vm_wait || return 1
+	stop_host
+	cat "$dir/host.log" "$dir/share/guest.log" 2>/dev/null | sed 's/^/    /'
+	[ -s "$dir/share/guest.pmt" ] || { echo "no guest trace"; return 1; }
+	"$BIN/pmt-merge" "$dir/host.pmt" "$dir/share/guest.pmt" -o "$dir/merged.pmt" || return 1
+	"$BIN/tests/vmcheck" "$dir/merged.pmt" >"$dir/check.txt" || return 1
+	sed 's/^/    /' "$dir/check.txt"
+}
+
+# val FILE KEY: the number after KEY on the line that has it
+val() { sed -n "s/.*\b$2 \([0-9-]*\).*/\1/p" "$1" | head -n 1; }
+
+for mode in free pinned; do
+	dir=$TMP/$mode
+	if ! run_vm $mode "$dir"; then
+		fail "$mode: the two-level run failed"
+		continue
+	fi
+	ok "$mode: recorded both levels and merged"
+	check_eq "$mode: the workload's counter is right" 0 \
+		"$(grep -c 'counter=\([0-9]*\) expected=\1$' "$dir/share/workload.out" | sed 's/^1$/0/')"
+	unc=$(val "$dir/check.txt" uncertainty_ns)
+	check "$mode: pulse fit uncertainty ${unc} ns is under 100 us" [ "${unc:-999999999}" -lt 100000 ]
+	sw=$(val "$dir/check.txt" guest_switches)
+	out=$(val "$dir/check.txt" outside)
+	beyond=$(val "$dir/check.txt" outside_beyond)
+	echo "    $mode: $out of $sw guest switches outside a host run of their vCPU thread ($beyond beyond the uncertainty)"
+	check "$mode: the guest recorded switches on its vCPUs" [ "${sw:-0}" -gt 100 ]
+	check "$mode: at most 0.1 % of guest switches ($out of $sw) outside a run of their vCPU thread" \
+		[ $((${out:-1} * 1000)) -le "${sw:-0}" ]
+	changes=$(awk '$1 == "vcpu" { s += $8 } END { print s + 0 }' "$dir/check.txt")
+	echo "    $mode: $changes pCPU changes of the vCPU threads"
+	if [ $mode = pinned ]; then
+		check_eq "pinned: vCPU threads have no pCPU changes" 0 "$changes"
+	else
+		check "free: vCPU threads change pCPUs ($changes)" [ "$changes" -gt 0 ]
+	fi
+	[ -n "${PMT_VM_KEEP:-}" ] && mkdir -p "$PMT_VM_KEEP" && cp -r "$dir" "$PMT_VM_KEEP/"
+done
+
+# Inconsistent inputs, from the free run's files: refused, nothing written.
+dir=$TMP/free
+if [ -s "$dir/host.pmt" ] && [ -s "$dir/share/guest.pmt" ]; then
+	name=$(sed -n 's/^guest \([^ ]*\) .*/\1/p' "$dir/check.txt")
+	tids=$(vm_bindings_of "$dir/check.txt")
+	bad() { # bad DESCRIPTION EXPECTED-TEXT ARGS...
+		local d=$1 want=$2; shift 2
+		rm -f "$TMP/bad.pmt"
+		"$BIN/pmt-merge" "$@" -o "$TMP/bad.pmt" 2>"$TMP/bad.err"
+		local rc=$?
+		if [ $rc -eq 1 ] && grep -q "$want" "$TMP/bad.err" && [ ! -e "$TMP/bad.pmt" ]; then
+			ok "pmt-merge refuses $d: $(cat "$TMP/bad.err")"
+		else
+			fail "pmt-merge on $d: status $rc, '$(cat "$TMP/bad.err")'"
+		fi
+	}
+	# A recording of this machine's CPUs, as a guest without pulses.
+	ncpu=$(nproc)
+	if "$BIN/pmt-record" -o "$TMP/plain.pmt" --duration 0.2 >/dev/null 2>&1; then
+		bad "a guest without pulses" "no sync pulses" \
+			"$dir/host.pmt" "$TMP/plain.pmt=x" --bind "x=$(echo "$tids" | tr ' ' '\n' | head -n "$ncpu" | paste -sd,)"
+	fi
+	rev=$(echo "$tids" | tr ' ' '\n' | tac | paste -sd,)
+	bad "a wrong vCPU binding" "binding is wrong" \
+		"$dir/host.pmt" "$dir/share/guest.pmt=$name" --bind "$name=$rev"
+	bad "a vCPU count mismatch" "vCPU count mismatch" \
+		"$dir/host.pmt" "$dir/share/guest.pmt=$name" --bind "$name=$(echo "$tids" | cut -d' ' -f1-3 | tr ' ' ,)"
+fi
+echo "    test bed time: $(( $(date +%s) - t_start )) s"
+finish

@@ -197,7 +197,7 @@ int cli_parse(struct cli *c, const char *prog, const char *usage, int argc,
 	optind = 1;
 	opterr = 0;
 	int o;
-	while (rc == 0 && (o = getopt_long(argc, argv, "+ho:", lo, NULL)) != -1) {
+	while (rc == 0 && (o = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (o) {
 		case 'h':
 		case O_HELP:

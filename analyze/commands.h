@@ -20,4 +20,20 @@ extern const struct command pmt_analyze_commands[];
 /* Row by name, or NULL. */
 const struct command *command_find(const char *name);
 
+/* Engine-based reports (analyze/cmd_*.c, docs/METRICS.md). */
+int cmd_summary(int argc, char **argv);
+int cmd_migrations(int argc, char **argv);
+int cmd_affinity(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* Subcommands. */
+int cmd_info(int argc, char **argv);  /* analyze/cmd_info.c */
+int cmd_dump(int argc, char **argv);  /* analyze/cmd_dump.c */
+int cmd_check(int argc, char **argv); /* analyze/cmd_check.c */
+
+/* Two-level reports (analyze/twolevel/). */
+int cmd_vcpus(int argc, char **argv);
+int cmd_cosched(int argc, char **argv);
+int cmd_stalls(int argc, char **argv);
+
 #endif

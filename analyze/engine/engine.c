@@ -539,6 +539,7 @@ static void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
 		en->uncertain = 1;
 	}
 	int was = en->state;
+	int64_t since = en->since_ns;
 	uint32_t last = en->cpu;
 	int64_t wake = en->wake_ns;
 	uint32_t waker = en->waker;
@@ -560,13 +561,14 @@ static void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
 			EMIT(e, mig, &m);
 		}
 	}
-	if (was == ENG_RUNNABLE && wake >= 0 && e->n_lat) {
+	if (was == ENG_RUNNABLE && e->n_lat) {
 		struct eng_latency l = {
 			.ent = en,
-			.waker = waker,
+			.waker = wake >= 0 ? waker : ENG_NONE,
 			.cpu = c->cpu,
 			.flags = (uint8_t)((sf & ENG_F_START_INFERRED) ? ENG_F_END_INFERRED : 0),
 			.wake_ns = wake,
+			.runnable_ns = since < s ? since : s,
 			.run_ns = s,
 		};
 		EMIT(e, lat, &l);

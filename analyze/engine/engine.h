@@ -218,14 +218,18 @@ struct eng_wakeup {
 	int64_t time_ns;
 };
 
-/* Wakeup-to-run: delivered at the switch-in that follows a wakeup. */
+/* A switch-in that ends a runnable stretch (woken, or preempted): delivered
+ * at that switch-in. Wakeup latency = run_ns - wake_ns when wake_ns >= 0;
+ * runnable time = run_ns - runnable_ns. */
 struct eng_latency {
 	struct eng_entity *ent;
-	uint32_t waker;
+	uint32_t waker;         /* ENG_NONE when preempted                          */
 	uint32_t cpu;           /* where it ran                                     */
 	uint8_t flags;          /* ENG_F_END_INFERRED: the switch-in was inferred,
 				   the latency is not known (a lower bound, often 0) */
-	int64_t wake_ns, run_ns;
+	int64_t wake_ns;        /* the wakeup; -1 when it was preempted (state R)   */
+	int64_t runnable_ns;    /* start of the runnable state                      */
+	int64_t run_ns;         /* the switch-in                                    */
 };
 
 /* A loss on a stream. */

@@ -4,3 +4,7 @@ ifneq ($(wildcard format/*.c),)
 UNIT_TESTS += test_engine
 test_engine_SRCS := analyze/engine/engine.c
 endif
+ifneq ($(wildcard format/*.c),)
+UNIT_TESTS += test_engine_hist
+test_engine_hist_SRCS := analyze/engine/hist.c
+endif

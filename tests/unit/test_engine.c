@@ -320,7 +320,9 @@ static void test_migrate_events_and_preemption(void)
 	CU_ASSERT_EQUAL(migs[1].kind, ENG_MIG_CPU_CHANGE);
 	CU_ASSERT_EQUAL(migs[1].off_cpu_ns, 60);
 	CU_ASSERT(find_iv(10, ENG_RUNNABLE, 200, 260) >= 0);
-	CU_ASSERT_EQUAL(nlats, 0);                   /* preemption is not a wakeup */
+	CU_ASSERT_EQUAL_FATAL(nlats, 1);             /* preemption: runnable, no wakeup */
+	CU_ASSERT_EQUAL(lats[0].wake_ns, -1);
+	CU_ASSERT_EQUAL(lats[0].run_ns - lats[0].runnable_ns, 60);
 	/* gone after exit: nothing more for A */
 	for (int i = 0; i < nivs; i++)
 		if (ivs[i].ent->tid == 10)

@@ -5,7 +5,14 @@
 #include "record/source.h"
 #include "record/linux.h"
 
+#ifdef HAVE_XENCTRL
+extern const struct pmt_source pmt_source_xen; /* record/xen/xen_source.c */
+#endif
+
 const struct pmt_source *const pmt_sources[] = {
 	&pmt_source_linux,
+#ifdef HAVE_XENCTRL
+	&pmt_source_xen,
+#endif
 	NULL,
 };

@@ -4,3 +4,4 @@
 UNIT_TESTS += test_xen
 test_xen_SRCS := $(sort $(wildcard tests/xen/*.c)) $(XEN_SRCS)
 SCRIPT_TESTS += tests/xen/import.sh
+SCRIPT_TESTS += tests/xen/analyze.sh

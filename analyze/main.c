@@ -17,6 +17,9 @@ const struct command pmt_analyze_commands[] = {
 	{ "info", cmd_info, "what a trace holds: levels, CPUs, clocks, time span, events and losses per stream" },
 	{ "dump", cmd_dump, "every event, one per line, in time order" },
 	{ "check", cmd_check, "verify every chunk; list each damaged place (exit 1 when damaged)" },
+	{ "vcpus", cmd_vcpus, "per vCPU: host states, steal, harmful steal, busy/idle, pCPUs" },
+	{ "cosched", cmd_cosched, "per guest: idle/co-running/skewed/stalled time, skew" },
+	{ "stalls", cmd_stalls, "synchronization stalls from preempted wakers; latency split" },
 	{ NULL, NULL, NULL },
 };
 

@@ -26,5 +26,14 @@ int cmd_migrations(int argc, char **argv);
 int cmd_affinity(int argc, char **argv);
 int cmd_latency(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+/* Subcommands. */
+int cmd_info(int argc, char **argv);  /* analyze/cmd_info.c */
+int cmd_dump(int argc, char **argv);  /* analyze/cmd_dump.c */
+int cmd_check(int argc, char **argv); /* analyze/cmd_check.c */
+
+/* Two-level reports (analyze/twolevel/). */
+int cmd_vcpus(int argc, char **argv);
+int cmd_cosched(int argc, char **argv);
+int cmd_stalls(int argc, char **argv);
 
 #endif

@@ -14,6 +14,12 @@ const struct command pmt_analyze_commands[] = {
 	{ "affinity", cmd_affinity, "run time per CPU, affinity and CPU changes per entity (--matrix)" },
 	{ "latency", cmd_latency, "wakeup-to-run latency and runnable time: count, mean, p50, p95, p99, max" },
 	{ "export", cmd_export, "intervals and events as CSV tables (--to csv DIR) or Perfetto text (--to perfetto FILE)" },
+	{ "info", cmd_info, "what a trace holds: levels, CPUs, clocks, time span, events and losses per stream" },
+	{ "dump", cmd_dump, "every event, one per line, in time order" },
+	{ "check", cmd_check, "verify every chunk; list each damaged place (exit 1 when damaged)" },
+	{ "vcpus", cmd_vcpus, "per vCPU: host states, steal, harmful steal, busy/idle, pCPUs" },
+	{ "cosched", cmd_cosched, "per guest: idle/co-running/skewed/stalled time, skew" },
+	{ "stalls", cmd_stalls, "synchronization stalls from preempted wakers; latency split" },
 	{ NULL, NULL, NULL },
 };
 

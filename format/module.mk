@@ -10,3 +10,4 @@ $(LIBPMT): $(patsubst %.c,$(O)/obj/%.o,$(LIBPMT_SRCS))
 
 # Unit tests of libpmt (tests/unit/test_format*.c).
 UNIT_TESTS += test_format test_format_damage
+SCRIPT_TESTS += tests/format/cli.sh

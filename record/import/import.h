@@ -19,6 +19,8 @@ struct pmt_import_args {
 	const char *out;        /* output .pmt                                   */
 	const char *buffer;     /* --buffer NAME (trace.dat instance), or NULL   */
 	int verbose;
+	const char *cpu_hz;     /* --cpu-hz HZ as given (xentrace), or NULL      */
+	int tolerant;           /* --tolerant (xentrace): keep what precedes damage */
 };
 
 /* One format: returns the exit status (0, or 1 after a message). */
@@ -26,6 +28,7 @@ typedef int (*pmt_import_fn)(const struct pmt_import_args *a);
 
 int pmt_import_ftrace(const struct pmt_import_args *a);
 int pmt_import_tracedat(const struct pmt_import_args *a);
+int pmt_import_xentrace(const struct pmt_import_args *a); /* record/xen/xen_import_cli.c */
 
 /* "pmt-import: " + message on stderr. */
 void pmt_import_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

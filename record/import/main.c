@@ -18,6 +18,8 @@ static const struct {
 	 "text of tracefs 'trace' files and of 'trace-cmd report'"},
 	{"trace.dat", pmt_import_tracedat,
 	 "trace-cmd's binary files (v6, v7, compressed; --buffer NAME for an instance)"},
+	{"xentrace", pmt_import_xentrace,
+	 "Xen's xentrace files (--cpu-hz HZ, default 2.4e9 assumed; --tolerant)"},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -101,7 +103,7 @@ int pmt_import_end(struct pmt_import_out *o, const struct pmt_import_args *a,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pmt-import FORMAT FILE [-o OUT.pmt] [--buffer NAME] [-v]\n"
+	fprintf(f, "usage: pmt-import FORMAT FILE [-o OUT.pmt] [--buffer NAME] [--cpu-hz HZ] [--tolerant] [-v]\n"
 		   "Convert a trace made by another tool into a .pmt file (default OUT: FILE.pmt).\n"
 		   "Formats:\n");
 	for (size_t i = 0; i < NFORMATS; i++)
@@ -118,15 +120,20 @@ int main(int argc, char **argv)
 		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--buffer")) {
+		} else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--buffer") ||
+			   !strcmp(s, "--cpu-hz")) {
 			if (i + 1 >= argc) {
 				pmt_import_err("option '%s' needs a value", s);
 				return 2;
 			}
 			if (s[2] == 'b')
 				a.buffer = argv[++i];
+			else if (s[2] == 'c')
+				a.cpu_hz = argv[++i];
 			else
 				a.out = argv[++i];
+		} else if (!strcmp(s, "--tolerant")) {
+			a.tolerant = 1;
 		} else if (!strcmp(s, "-v") || !strcmp(s, "--verbose")) {
 			a.verbose++;
 		} else if (s[0] == '-' && s[1]) {
@@ -143,6 +150,10 @@ int main(int argc, char **argv)
 	}
 	if (!fmt || !a.in) {
 		pmt_import_err("needs a format and a file (see --help)");
+		return 2;
+	}
+	if ((a.cpu_hz || a.tolerant) && strcmp(fmt, "xentrace")) {
+		pmt_import_err("--cpu-hz and --tolerant apply to the xentrace format only");
 		return 2;
 	}
 	if (!a.out) {

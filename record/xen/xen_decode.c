@@ -51,8 +51,10 @@ int xen_decoder_init(struct xen_decoder *d, uint32_t ncpus, int use_runstate,
 void xen_decoder_release(struct xen_decoder *d)
 {
 	if (d->dom)
-		for (uint32_t i = 0; i < NDOM; i++)
+		for (uint32_t i = 0; i < NDOM; i++) {
 			free(d->dom[i].vcpu);
+			free(d->dom[i].guest_last);
+		}
 	free(d->dom);
 	free(d->pcpu);
 	free(d->guest_level);
@@ -310,9 +312,25 @@ static int guest_record(struct xen_decoder *d, const struct xen_rec *r)
 		d->st.guest_dropped++;
 		return 0;
 	}
+	if (di->nguest_last <= vcpu) {
+		uint32_t n = d->guest_level_ncpus[dom];
+		uint64_t *gl = realloc(di->guest_last, n * sizeof(*gl));
+		if (!gl)
+			return PMT_ENOMEM;
+		memset(gl + di->nguest_last, 0, (n - di->nguest_last) * sizeof(*gl));
+		di->guest_last = gl;
+		di->nguest_last = n;
+	}
 	struct pmt_event ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.ts = r->tsc;
+	if (ev.ts < di->guest_last[vcpu]) {
+		/* Only a live merge can release a record after a later one of
+		 * another pCPU; the stream must not go backwards. */
+		ev.ts = di->guest_last[vcpu];
+		d->st.guest_late++;
+	}
+	di->guest_last[vcpu] = ev.ts;
 	ev.level = level;
 	ev.cpu = vcpu;
 	const uint32_t *w = r->extra;

@@ -49,6 +49,8 @@ struct xen_domain_info {
 	uint32_t nvcpu;         /* entries in vcpu (highest seen + 1)            */
 	uint64_t guest_records; /* TRC_GUEST records it wrote                     */
 	uint32_t guest_ncpus;   /* highest vcpu named in them + 1                 */
+	uint64_t *guest_last;   /* per guest CPU: TSC of its last guest event     */
+	uint32_t nguest_last;
 };
 
 /* Counters (each documented in docs/XEN.md and stored as metadata). */
@@ -67,6 +69,8 @@ struct xen_decode_stats {
 	uint64_t guest_events;      /* guest-level events emitted                */
 	uint64_t guest_dropped;     /* guest records not decoded (see docs)      */
 	uint64_t guest_vcpu_mismatch; /* payload vcpu != vCPU running on the pCPU*/
+	uint64_t guest_late;        /* guest events raised to their stream's last
+				       time (a live merge released them late)   */
 };
 
 /* Per pCPU. */

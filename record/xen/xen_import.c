@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +169,7 @@ static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
 		{ "xen.inconsistent_switches", s->inconsistent },
 		{ "xen.idle_state_changes", s->idle_changes },
 		{ "xen.guest_events", s->guest_events }, { "xen.guest_dropped", s->guest_dropped },
+		{ "xen.guest_vcpu_mismatch", s->guest_vcpu_mismatch },
 		{ "xen.tsc_backwards", res->backwards },
 		{ "xen.no_tsc_dropped", res->no_tsc_dropped },
 	};
@@ -319,104 +319,4 @@ int pmt_xen_import(const char *in, const char *out, const struct pmt_xen_import_
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	return rc;
-}
-
-static void usage(FILE *f, const char *prog)
-{
-	fprintf(f, "usage: %s xentrace FILE -o OUT.pmt [--cpu-hz HZ] [--tolerant]\n"
-		"Import a trace written by Xen's xentrace: vCPUs on pCPUs at the host level,\n"
-		"guest agents' HVMOP_xentrace records at guest levels (docs/XEN.md).\n"
-		"  -o, --output OUT.pmt  the file to write (required)\n"
-		"  --cpu-hz HZ           TSC frequency (default 2.4e9, as xenalyze; the file\n"
-		"                        does not record it); accepts 2.4e9, 2400000000, 2.4G\n"
-		"  --tolerant            on damage, import what precedes it (exit 0)\n"
-		"  -v, --verbose         print what was decoded\n", prog);
-}
-
-static int parse_hz(const char *s, uint64_t *hz)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end == 'G' || *end == 'g')
-		v *= 1e9, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1e6, end++;
-	if (*end == 'H' || *end == 'h') {
-		if (end[1] == 'z' || end[1] == 'Z')
-			end += 2;
-	}
-	if (*end || !(v >= 1e6 && v <= 1e11))
-		return -1;
-	*hz = (uint64_t)(v + 0.5);
-	return 0;
-}
-
-int pmt_xen_import_main(const char *prog, int argc, char **argv)
-{
-	static const struct option lopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "cpu-hz", required_argument, NULL, 'H' },
-		{ "tolerant", no_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pmt_xen_import_opts o = { 0 };
-	const char *out = NULL;
-	int verbose = 0, c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:vh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'H':
-			if (parse_hz(optarg, &o.cpu_hz) < 0) {
-				fprintf(stderr, "%s: --cpu-hz: '%s' is not a frequency in Hz "
-					"(1e6 to 1e11)\n", prog, optarg);
-				return 2;
-			}
-			break;
-		case 'T': o.tolerant = 1; break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout, prog); return 0;
-		default:
-			fprintf(stderr, "%s: xentrace: unknown option '%s'\n", prog,
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "%s: xentrace: %s\n", prog, optind >= argc ?
-			"missing the xentrace FILE" : "one xentrace FILE expected");
-		return 2;
-	}
-	if (!out) {
-		fprintf(stderr, "%s: xentrace: missing -o OUT.pmt\n", prog);
-		return 2;
-	}
-	const char *in = argv[optind];
-	struct pmt_xen_import_result res;
-	char msg[256];
-	int rc = pmt_xen_import(in, out, &o, &res, msg, sizeof(msg));
-	if (rc < 0) {
-		if (res.damaged)
-			fprintf(stderr, "%s: %s: %s\n", prog, in, msg);
-		else
-			fprintf(stderr, "%s: %s\n", prog, msg);
-		return 1;
-	}
-	if (res.damaged)
-		fprintf(stderr, "%s: %s: %s (imported what precedes it)\n", prog, in, msg);
-	if (verbose) {
-		const struct xen_decode_stats *s = &res.st;
-		fprintf(stderr, "%s: %s: %" PRIu64 " windows, %u pCPUs, %" PRIu64 " records, "
-			"%" PRIu64 " switches, %" PRIu64 " wakeups, %" PRIu64 " lost, %" PRIu64
-			" skipped, %u guest levels, %" PRIu64 " guest events\n", prog, in,
-			res.windows, res.ncpus, s->records, s->switches, s->wakeups,
-			s->lost_events, s->skipped, res.guest_levels, s->guest_events);
-	}
-	return 0;
 }

@@ -51,10 +51,10 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		       struct pmt_xen_import_result *res, char *msg, size_t msglen);
 
 /*
- * `pmt-import xentrace FILE -o OUT.pmt [--cpu-hz HZ] [--tolerant]`:
- * argv[0] is "xentrace". Prints its own messages (prefixed with prog);
- * returns the exit status (0, 1 error or damage, 2 usage).
+ * A frequency in Hz as given on a command line: 2400000000, 2.4e9, 2.4G,
+ * 2400M, 2.4GHz. Returns 0, or -1 when it is not one between 1 MHz and
+ * 100 GHz.
  */
-int pmt_xen_import_main(const char *prog, int argc, char **argv);
+int pmt_xen_parse_hz(const char *s, uint64_t *hz);
 
 #endif

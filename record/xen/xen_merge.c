@@ -191,11 +191,29 @@ int xen_merge_add(struct xen_merge *m, uint32_t cpu, const uint8_t *p, size_t le
 		g.p = g.owned;
 	}
 	s->seg[s->nseg++] = g;
+	/* The newest TSC in these bytes, for a live source's watermark (a
+	 * file import borrows its windows and needs none). */
+	size_t pos = 0, n;
+	struct xen_rec r;
+	while (copy && (n = xen_rec_parse(g.p + pos, len - pos, &r)) > 0) {
+		if (r.has_tsc && r.tsc > s->tail_tsc)
+			s->tail_tsc = r.tsc;
+		pos += n;
+	}
 	if (!s->has_head && advance(m, cpu, 0)) {
 		m->heap[m->nheap++] = cpu;
 		heap_up(m, m->nheap - 1);
 	}
 	return 0;
+}
+
+uint64_t xen_merge_tail(const struct xen_merge *m)
+{
+	uint64_t t = 0;
+	for (uint32_t c = 0; c < m->ncpus; c++)
+		if (m->s[c].tail_tsc > t)
+			t = m->s[c].tail_tsc;
+	return t;
 }
 
 uint64_t xen_merge_peek(const struct xen_merge *m)

@@ -29,6 +29,7 @@ struct xen_pstream {
 	uint64_t last_tsc;
 	int have_tsc;
 	int has_head;           /* head holds the stream's next record            */
+	uint64_t tail_tsc;      /* TSC of the last record added with one          */
 	struct xen_rec head;
 };
 
@@ -62,6 +63,9 @@ int xen_merge_add(struct xen_merge *m, uint32_t cpu, const uint8_t *p, size_t le
  * that never get a TSC are then dropped instead of waited for).
  */
 int xen_merge_next(struct xen_merge *m, uint64_t limit, int final, struct xen_rec *out);
+
+/* Highest TSC of the records added so far on any pCPU (0: none). */
+uint64_t xen_merge_tail(const struct xen_merge *m);
 
 /* TSC of the next record (UINT64_MAX when none is ready). */
 uint64_t xen_merge_peek(const struct xen_merge *m);

@@ -6,6 +6,8 @@
 #include "tests/unit/pmt_cu.h"
 #include "tests/unit/fmt_util.h"
 
+#include "format/internal.h"
+
 #include <stdio.h>
 
 static char bigstr[PMT_MAX_STRING + 100];
@@ -294,6 +296,44 @@ static void test_many_streams_none(void) { roundtrip_random(20000, 8, 4, PMT_COD
 static void test_small_chunks(void) { roundtrip_random(20000, 3, 2, PMT_CODEC_ZLIB, 300, 3); }
 static void test_one_event_chunks(void) { roundtrip_random(3000, 2, 2, PMT_CODEC_ZLIB, 64, 4); }
 
+/* The example of docs/FORMAT.md "Records", byte for byte. */
+static void test_spec_example_bytes(void)
+{
+	struct membuf m = {0};
+	struct pmt_writer_opts o = {.codec = PMT_CODEC_NONE};
+	pmt_writer *w = test_writer(&m, &o, 1, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	size_t before = m.len;
+	struct pmt_event e = {.type = PMT_EV_SWITCH, .ts = 100};
+	e.u.sw.prev_tid = 5; e.u.sw.next_tid = 9; e.u.sw.prev_state = PMT_STATE_SLEEPING;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), 0);
+	memset(&e.u, 0, sizeof(e.u));
+	e.type = PMT_EV_WAKEUP; e.ts = 102;
+	e.u.wakeup.tid = 5; e.u.wakeup.target_cpu = 0; e.u.wakeup.waker_tid = 9;
+	e.u.wakeup.flags = PMT_WAKE_WAKING;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), 0);
+	memset(&e.u, 0, sizeof(e.u));
+	e.type = PMT_EV_SWITCH; e.ts = 105;
+	e.u.sw.prev_tid = 9; e.u.sw.next_tid = 5; e.u.sw.prev_state = PMT_STATE_RUNNABLE;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), 0);
+	CU_ASSERT_EQUAL(pmt_writer_flush(w), 0);
+	static const uint8_t payload[] = {0xB9, 0x00, 0x05, 0x09, 0x7F, 0x02, 0x05, 0xC0, 0x03};
+	CU_ASSERT_EQUAL_FATAL(m.len - before, PMTF_CHUNK_HDR + sizeof(payload));
+	const uint8_t *h = m.p + before;
+	CU_ASSERT_EQUAL(rd32(h), PMTF_TAG_CHUNK);
+	CU_ASSERT_EQUAL(h[6], PMTF_CODEC_NONE);
+	CU_ASSERT_EQUAL(rd32(h + 12), 3);
+	CU_ASSERT_EQUAL(rd64(h + 16), 100);
+	CU_ASSERT_EQUAL(rd64(h + 24), 105);
+	CU_ASSERT_EQUAL(rd32(h + 32), sizeof(payload));
+	CU_ASSERT_EQUAL(rd32(h + 60), pmtf_crc32(h, 60));
+	CU_ASSERT(memcmp(h + PMTF_CHUNK_HDR, payload, sizeof(payload)) == 0);
+	CU_ASSERT_EQUAL(pmtf_crc32("123456789", 9), 0xCBF43926u);
+	CU_ASSERT(memcmp(m.p, "\x89PMT\r\n\x1a\n\x01\x00\x00\x00\x00\x00\x00\x00\xef\xcd\xab\x89\x67\x45\x23\x01", 24) == 0);
+	pmt_writer_abort(w);
+	free(m.p);
+}
+
 void pmt_cu_register(void)
 {
 	CU_pSuite s = CU_add_suite("format round trip", NULL, NULL);
@@ -304,4 +344,5 @@ void pmt_cu_register(void)
 	CU_add_test(s, "12 streams on two levels come back merged in time order (none)", test_many_streams_none);
 	CU_add_test(s, "small chunks cut mid-stream keep every event and the order", test_small_chunks);
 	CU_add_test(s, "the smallest chunks keep every event and the order", test_one_event_chunks);
+	CU_add_test(s, "the records of the format document's example are the bytes it shows", test_spec_example_bytes);
 }

@@ -1,0 +1,85 @@
+/* tlrun.c - running the two-level analyses over a trace (tlrun.h). */
+#include "analyze/twolevel/tlrun.h"
+
+#include <string.h>
+
+static void ev_cb(void *ctx, struct eng *e, const struct pmt_event *ev)
+{
+	(void)e;
+	tl_event(ctx, ev);
+}
+
+static void end_cb(void *ctx, struct eng *e)
+{
+	tl_finish(ctx, eng_trace_end(e));
+}
+
+struct eng_module tl_eng_module(void)
+{
+	struct eng_module m;
+	memset(&m, 0, sizeof(m));
+	m.name = "twolevel";
+	m.event = ev_cb;
+	m.end = end_cb;
+	return m;
+}
+
+int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, struct tl *t)
+{
+	int err = 0;
+	pmt_cursor *cur = pmt_cursor_open_merged(r, NULL, &err);
+	if (!cur) {
+		cli_error(c, "'%s': %s", path, pmt_strerror(err));
+		return err ? err : PMT_ENOMEM;
+	}
+	const struct pmt_event *ev;
+	uint64_t n = 0, total = pmt_reader_info(r)->events;
+	while ((ev = pmt_cursor_next(cur, &err))) {
+		eng_feed(e, ev);
+		if (!(++n & 0x3fff))
+			cli_progress(c, n, total);
+	}
+	pmt_cursor_close(cur);
+	cli_progress_done(c);
+	if (err < 0 && !c->tolerant) {
+		cli_error(c, "'%s': %s", path, pmt_strerror(err));
+		return err;
+	}
+	eng_finish(e, INT64_MIN);
+	if (t->oom) {
+		cli_error(c, "'%s': %s", path, pmt_strerror(PMT_ENOMEM));
+		return PMT_ENOMEM;
+	}
+	return 0;
+}
+
+void tl_opts_window(const struct cli *c, struct tl_opts *o)
+{
+	if (!c->has_time)
+		return;
+	o->t_lo = cli_time_lo(c);
+	o->t_hi = cli_time_hi(c);
+}
+
+int tl_guest_wanted(const struct cli *c, const struct tl_guest *g)
+{
+	return c->level < 0 || c->level == g->level;
+}
+
+void tl_note_levels(struct out *o, const struct tl_guest *g, const char *cmd)
+{
+	if (!g->has_host && !g->has_guest)
+		out_note(o, "guest '%s': neither its level nor its host threads have events: nothing is known",
+			 g->name);
+	else if (!g->has_host)
+		out_note(o, "guest '%s': the host level is missing (no host events for its vCPU threads): "
+			    "%s", g->name,
+			 !strcmp(cmd, "vcpus") ? "host states, steal and pCPU changes are not known; busy/idle come from the guest"
+			 : !strcmp(cmd, "stalls") ? "stalls and the latency split are not known; blocked time comes from the guest"
+			 : "co-scheduling and skew need the vCPUs' host states; busy/idle per vCPU are in 'pmt-analyze vcpus'");
+	else if (!g->has_guest)
+		out_note(o, "guest '%s': the guest level is missing (host-only trace): %s", g->name,
+			 !strcmp(cmd, "vcpus") ? "busy/idle and harmful steal need the guest trace; host states are measured"
+			 : !strcmp(cmd, "stalls") ? "stalls need the guest's tasks; vCPU steal is in 'pmt-analyze vcpus'"
+			 : "busy means wanting a CPU on the host (running or runnable)");
+}

@@ -1,0 +1,32 @@
+/*
+ * tlrun.h - what the two-level commands (vcpus, cosched, stalls, diff) share:
+ * running struct tl as a module of the analysis engine over a whole trace,
+ * and the notes that say which level a report misses.
+ */
+#ifndef PMT_TLRUN_H
+#define PMT_TLRUN_H
+
+#include "analyze/cli.h"
+#include "analyze/engine/engine.h"
+#include "analyze/twolevel/tl.h"
+
+/* The engine module that feeds t (event callback; tl_finish at the end). */
+struct eng_module tl_eng_module(void);
+
+/*
+ * Read the whole trace of r through a merged cursor into e (with t registered
+ * on it, and whatever other modules the caller added), with progress on a
+ * terminal. Returns 0, or <0 after printing "PROG: 'path': reason".
+ */
+int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, struct tl *t);
+
+/* The accounting window of --time as tl_opts fields. */
+void tl_opts_window(const struct cli *c, struct tl_opts *o);
+
+/* Whether guest g is selected by --level (name or id). */
+int tl_guest_wanted(const struct cli *c, const struct tl_guest *g);
+
+/* Notes on what a guest lacks (a host-only or guest-only trace). */
+void tl_note_levels(struct out *o, const struct tl_guest *g, const char *cmd);
+
+#endif

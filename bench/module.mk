@@ -1,0 +1,23 @@
+# bench/module.mk - benchmarks (not tests, not installed). `make bench` builds
+# them into $(O)/bench/ and runs them.
+
+# The .pmt format: speed and size on synthetic scheduler mixes.
+BENCH_FORMAT_SRCS := bench/format_bench.c bench/format_gen.c
+$(O)/bench/pmt-format-bench: $(patsubst %.c,$(O)/obj/%.o,$(BENCH_FORMAT_SRCS)) $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(patsubst %.c,$(O)/obj/%.o,$(BENCH_FORMAT_SRCS)) $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+BENCH_PROGS += $(O)/bench/pmt-format-bench
+TEST_EXTRA += $(O)/bench/pmt-format-bench
+
+.PHONY: bench bench-format
+bench: bench-format
+bench-format: $(O)/bench/pmt-format-bench
+	$(O)/bench/pmt-format-bench
+
+# Xen: pmt-import xentrace + pmt-analyze on the real capture vs xenalyze
+# --summary (XENALYZE=path; bench/xen.sh).
+.PHONY: bench-xen
+bench: bench-xen
+bench-xen: all
+	O=$(O) bench/xen.sh

@@ -1,0 +1,70 @@
+/*
+ * xen_import_cli.c - the `xentrace` row of pmt-import's table of formats:
+ *   pmt-import xentrace FILE -o OUT.pmt [--cpu-hz HZ] [--tolerant] [-v]
+ * Damage is one line `pmt-import: FILE: offset N: what was expected` and
+ * exit status 1; with --tolerant the same line ends with what was kept and
+ * the file holds everything before the damage (exit status 0).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "record/import/import.h"
+#include "record/xen/xen_import.h"
+
+int pmt_xen_parse_hz(const char *s, uint64_t *hz)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == 'G' || *end == 'g')
+		v *= 1e9, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1e6, end++;
+	if ((end[0] == 'H' || end[0] == 'h') && (end[1] == 'z' || end[1] == 'Z'))
+		end += 2;
+	if (*end || !(v >= 1e6 && v <= 1e11))
+		return -1;
+	*hz = (uint64_t)(v + 0.5);
+	return 0;
+}
+
+int pmt_import_xentrace(const struct pmt_import_args *a)
+{
+	struct pmt_xen_import_opts o = { .tolerant = a->tolerant };
+	if (a->cpu_hz && pmt_xen_parse_hz(a->cpu_hz, &o.cpu_hz) < 0) {
+		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz",
+			       a->cpu_hz);
+		return 2;
+	}
+	struct pmt_xen_import_result res;
+	char msg[256];
+	int rc = pmt_xen_import(a->in, a->out, &o, &res, msg, sizeof(msg));
+	if (rc < 0) {
+		if (res.damaged)
+			pmt_import_err("%s: %s", a->in, msg);
+		else
+			pmt_import_err("%s", msg);
+		return 1;
+	}
+	if (res.damaged)
+		pmt_import_err("%s: %s (--tolerant: kept what precedes it)", a->in, msg);
+	const struct xen_decode_stats *s = &res.st;
+	uint64_t events = s->switches + s->wakeups + s->lost_records + s->guest_events;
+	fprintf(stderr, "pmt-import: wrote '%s': %" PRIu64 " events, %" PRIu64 " lost, %"
+		PRIu64 " records skipped\n", a->out, events, s->lost_events,
+		s->skipped + s->guest_dropped + s->malformed);
+	if (a->verbose)
+		fprintf(stderr, "pmt-import: '%s': %" PRIu64 " windows, %u pCPUs, %" PRIu64
+			" records (%" PRIu64 " without TSC, %" PRIu64 " wrap), %" PRIu64
+			" switches, %" PRIu64 " wakeups, %u guest levels, %" PRIu64
+			" guest events, TSC at %" PRIu64 " Hz%s\n", a->in, res.windows, res.ncpus,
+			s->records, s->no_tsc, s->wrap_records, s->switches, s->wakeups,
+			res.guest_levels, s->guest_events,
+			o.cpu_hz ? o.cpu_hz : (uint64_t)PMT_XEN_DEFAULT_CPU_HZ,
+			o.cpu_hz ? "" : " (assumed)");
+	return 0;
+}

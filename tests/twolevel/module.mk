@@ -1,0 +1,3 @@
+# tests/twolevel/: two-level reports against pmt-synth scenarios.
+SCRIPT_TESTS += tests/twolevel/scenarios.sh
+SCRIPT_TESTS += tests/twolevel/samples.sh

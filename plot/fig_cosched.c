@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NPART 4
+/* The last part, unknown_ns (lost events), is optional in the report and
+ * drawn only when not zero. */
+#define NPART 5
+#define NNEED 4
 static const char *const part_col[NPART] = { "corunning_ns", "skewed_ns", "stalled_ns",
-					     "idle_ns" };
-static const char *const part_name[NPART] = { "co-running", "skewed", "stalled", "idle" };
-/* green, orange hatched, vermillion cross-hatched, light grey */
-static const char *const part_color[NPART] = { "#009E73", "#E69F00", "#D55E00", "#DDDDDD" };
-static const int part_pattern[NPART] = { 0, 4, 2, 0 };
+					     "idle_ns", "unknown_ns" };
+static const char *const part_name[NPART] = { "co-running", "skewed", "stalled", "idle",
+					      "unknown" };
+/* green, orange hatched, vermillion cross-hatched, light grey, white hatched */
+static const char *const part_color[NPART] = { "#009E73", "#E69F00", "#D55E00", "#DDDDDD",
+					       "#FFFFFF" };
+static const int part_pattern[NPART] = { 0, 4, 2, 0, 6 };
 
 struct bar {
 	char name[64];
@@ -31,13 +36,13 @@ static int make(struct plot *p)
 	struct bar *bars = NULL;
 	size_t nbars = 0, cap = 0;
 	int r, cg = -1, cols[NPART];
-	int found = 0;
+	int found = 0, unknown = 0;
 	while ((r = csv_next(c)) > 0) {
 		if (csv_new_table(c)) {
 			cg = csv_col(c, "guest");
 			int all = cg >= 0;
 			for (int k = 0; k < NPART; k++)
-				all &= (cols[k] = csv_col(c, part_col[k])) >= 0;
+				all &= (cols[k] = csv_col(c, part_col[k])) >= 0 || k >= NNEED;
 			if (!all)
 				cg = -1;
 			found |= cg >= 0;
@@ -48,8 +53,12 @@ static int make(struct plot *p)
 			goto fail;
 		struct bar *b = &bars[nbars++];
 		snprintf(b->name, sizeof(b->name), "%s", csv_get(c, cg));
-		for (int k = 0; k < NPART; k++)
+		for (int k = 0; k < NPART; k++) {
 			b->ns[k] = csv_get_f(c, cols[k], NULL);
+			if (b->ns[k] < 0)
+				b->ns[k] = 0;
+		}
+		unknown |= b->ns[NPART - 1] > 0;
 	}
 	if (r < 0 || !found) {
 		plot_err("%s: the cosched report has no table with columns guest, idle_ns, "
@@ -61,8 +70,8 @@ static int make(struct plot *p)
 	if (!d)
 		goto fail;
 	fprintf(d, "# co-scheduling partition per guest, percent of the time analysed\n");
-	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s\n", part_name[0],
-		part_name[1], part_name[2], part_name[3]);
+	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s, %s\n", part_name[0],
+		part_name[1], part_name[2], part_name[3], part_name[4]);
 	fprintf(d, "# bar y xlo xhi ylo yhi percent label guest\n");
 	for (int k = 0; k < NPART; k++) {
 		fprintf(d, "# %s\n", part_name[k]);
@@ -98,7 +107,7 @@ static int make(struct plot *p)
 	}
 	fprintf(f, ") scale 0\n");
 	fprintf(f, "set xlabel 'guest'\n");
-	gp_key_boxes(p, NPART, part_name, part_color, part_pattern);
+	gp_key_boxes(p, unknown ? NPART : NNEED, part_name, part_color, part_pattern);
 	gp_notes(p, c);
 	fprintf(f, "plot ");
 	for (int k = 0; k < NPART; k++)

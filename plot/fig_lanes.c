@@ -357,7 +357,7 @@ static int write_marks(struct lanes *L, FILE *d, double div, struct csv **notes,
 		struct ent *e = ivl_ent(&L->iv, lvl, (uint32_t)csv_get_i(c, cid, NULL));
 		if (!e || e->lane < 0)
 			continue;
-		int64_t t = csv_get_i(c, ct, NULL) - p->tr[0].first_ns;
+		int64_t t = csv_get_i(c, ct, NULL); /* from the trace start */
 		if (t < lo || t > hi)
 			continue;
 		fprintf(d, "%.9g %d\n", (double)t / div, e->lane);

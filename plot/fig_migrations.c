@@ -45,7 +45,6 @@ static long count_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbi
 		return -1;
 	long rows = 0;
 	int r, ct = -1, cl = -1;
-	const struct plot_trace *t = &p->tr[ti];
 	while ((r = csv_next(c)) > 0) {
 		if (csv_new_table(c)) {
 			ct = csv_col(c, "time_ns");
@@ -58,7 +57,7 @@ static long count_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbi
 		int l = plot_level_index(p, ti, csv_get(c, cl));
 		if (!ok || l < 0)
 			continue;
-		int64_t rel = tns - t->first_ns - lo;
+		int64_t rel = tns - lo; /* report times are from the trace start */
 		if (rel < 0)
 			continue;
 		int64_t b = rel / step;

@@ -15,6 +15,8 @@ const struct figure *const plot_figures[] = {
 	&fig_residency,
 	&fig_migrations,
 	&fig_cosched,
+	&fig_stalls,
+	&fig_latency,
 	NULL,
 };
 

@@ -154,7 +154,7 @@ static int load_file(struct plot *p, int ti, const char *path,
 	}
 	int64_t lo, hi;
 	plot_window(p, ti, &lo, &hi);
-	int64_t origin = p->tr[ti].first_ns;
+	int64_t origin = 0; /* report times are ns from the trace start */
 	struct cols k = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	int good = 0, r;
 	while ((r = csv_next(c)) > 0) {

@@ -22,7 +22,7 @@ command -v pdfinfo >/dev/null || { skip "pdfinfo missing (apt-get install popple
 # answer in the same CSV form (tests/plot/fake-analyze).
 have_reports() {
 	local s
-	for s in migrations export affinity cosched; do
+	for s in migrations export affinity cosched stalls latency; do
 		"$BIN/pmt-analyze" "$s" --help >/dev/null 2>&1 || return 1
 	done
 }
@@ -47,7 +47,7 @@ valid() { # FILE: a valid figure of its extension
 }
 
 # ---- every figure the two-level trace allows, each format
-for fig in timeline vcpus residency migrations cosched; do
+for fig in timeline vcpus residency migrations cosched stalls latency; do
 	for ext in pdf svg png; do
 		out=$TMP/$fig.$ext
 		if "$PLOT" -q "$fig" "$TMP/two.pmt" -o "$out" --keep "$TMP/keep-$fig"; then
@@ -77,11 +77,18 @@ k=$TMP/keep-residency
 check_eq "residency: one row per guest task (6)" 6 "$(grep -c '^# lane ' "$k/residency-cells.dat")"
 check_eq "residency: 6 tasks x 4 vCPUs cells" 24 "$(grep -vc '^#' "$k/residency-cells.dat")"
 k=$TMP/keep-cosched
-check_eq "cosched: one bar per guest, 4 parts" 4 "$(grep -c '^[0-9]' "$k/cosched-parts.dat")"
+check_eq "cosched: one bar per guest, 5 parts" 5 "$(grep -c '^[0-9]' "$k/cosched-parts.dat")"
 check "cosched: the guest is skewed 100% of the time" \
 	grep -q '^0 .* 100.0000 "100%" "vm"$' "$k/cosched-parts.dat"
 k=$TMP/keep-migrations
 check_eq "migrations: one line per level (host, vm)" 2 "$(grep -c '^# level ' "$k/migrations-rate.dat")"
+
+k=$TMP/keep-stalls
+check_eq "stalls: one CDF per guest" 1 "$(grep -c '^# guest ' "$k/stalls-cdf.dat")"
+check "stalls: the CDF ends at 1 at the longest stall" grep -q '^50 1.000000$' "$k/stalls-cdf.dat"
+k=$TMP/keep-latency
+check_eq "latency: wakeup and runnable for each of 2 levels" 4 "$(grep -c '^# [a-z]* (' "$k/latency-quantiles.dat")"
+check_eq "latency: one split bar per guest task" 6 "$(grep -c '^[0-9]' "$k/latency-split.dat")"
 
 # ---- a kept script renders the same figure with gnuplot alone
 for fig in timeline cosched; do
@@ -96,13 +103,13 @@ done
 
 # ---- all: only what the trace's levels allow
 out=$("$PLOT" -q all "$TMP/one.pmt" -o "$TMP/all-one" --format pdf,png)
-check_eq "all on a host-only trace: timeline, residency, migrations" \
-	"timeline.pdf timeline.png residency.pdf residency.png migrations.pdf migrations.png" \
+check_eq "all on a host-only trace: timeline, residency, migrations, latency" \
+	"timeline.pdf timeline.png residency.pdf residency.png migrations.pdf migrations.png latency.pdf latency.png" \
 	"$(echo "$out" | xargs -n1 basename | tr '\n' ' ' | sed 's/ $//')"
 for f in "$TMP"/all-one/*; do check "all: $(basename "$f") valid" valid "$f"; done
 check_eq "all: no work directory left" "" "$(ls -A "$TMP/all-one" | grep '^\.' || true)"
 out=$("$PLOT" -q all "$TMP/two.pmt" -o "$TMP/all-two")
-check_eq "all on a two-level trace: 5 figures" 5 "$(echo "$out" | wc -l)"
+check_eq "all on a two-level trace: 7 figures" 7 "$(echo "$out" | wc -l)"
 
 # ---- selection and sizes
 "$PLOT" -q timeline "$TMP/two.pmt" -o "$TMP/top.png" --top 3 --keep "$TMP/k-top"

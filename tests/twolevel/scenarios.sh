@@ -242,6 +242,47 @@ for Q in 4000 2500; do
 	expect $TMP/free-v.csv "" pcpu_changes "vcpu 0" 0
 done
 
+# -------------------------------------- composition: --composed and --split
+# Guest task 21 runs on vCPU0 [0,2) ms, sleeps, is woken at 3 ms and runs on
+# vCPU1 [3,6) ms. vCPU0 runs on pCPU1 [0,2); vCPU1 on pCPU0 [0,4) and, after
+# host task 300 ran there [4,5), on pCPU1 [5,6): task 21 is stolen over [4,5).
+cat > "$TMP/mig.synth" <<EOS
+span 6ms
+host 2
+guest vm 2 threads 101 102
+task vm 21 21 mover
+run host 1 0 2ms 101 S
+run host 0 0 4ms 102 R
+run host 0 4ms 5ms 300 S
+run host 1 5ms 6ms 102
+run vm 0 0 2ms 21 S
+wake vm 21 3ms 1
+run vm 1 3ms 6ms 21
+EOS
+$SYN "$TMP/mig.synth" -o "$TMP/mig.pmt" || fail "mig: pmt-synth"
+$AN migrations --composed --level vm --format csv "$TMP/mig.pmt" > "$TMP/mig.csv" || fail "migrations --composed"
+expect "$TMP/mig.csv" "" time_ns "tid 21" $(us 3000)
+expect "$TMP/mig.csv" "" from_cpu "tid 21" 0
+expect "$TMP/mig.csv" "" to_cpu "tid 21" 1
+expect "$TMP/mig.csv" "" pcpu_from "tid 21" 1
+expect "$TMP/mig.csv" "" pcpu_to "tid 21" 0
+$AN affinity --composed --level vm --format csv "$TMP/mig.pmt" > "$TMP/aff.csv" || fail "affinity --composed"
+expect "$TMP/aff.csv" composed run_ns "tid 21" $(us 5000)
+expect "$TMP/aff.csv" composed pcpu_run_ns "tid 21" $(us 4000)
+expect "$TMP/aff.csv" composed stolen_ns "tid 21" $(us 1000)
+expect "$TMP/aff.csv" composed top_pcpu "tid 21" 1
+$AN affinity --composed --matrix --level vm --format csv "$TMP/mig.pmt" > "$TMP/affm.csv"
+expect "$TMP/affm.csv" composed_residency run_ns "tid 21 pcpu 0" $(us 1000)
+expect "$TMP/affm.csv" composed_residency run_ns "tid 21 pcpu 1" $(us 3000)
+# latency --split on the lockholder: the same split as stalls reports
+$AN latency --split --format csv "$TMP/lh1.pmt" > "$TMP/split.csv" || fail "latency --split"
+expect "$TMP/split.csv" latency_split host_delay_ns "tid 14" $(us 2000)
+expect "$TMP/split.csv" latency_split guest_delay_ns "tid 15" $(us 1000)
+expect "$TMP/split.csv" latency_split wakeups "tid 13" 1
+$AN latency --split --format csv "$TMP/ho1.pmt" > "$TMP/split-ho.csv" || fail "latency --split host-only"
+check "latency --split on a host-only trace names the missing level" \
+	grep -q "guest 'vm': the guest level is missing: the latency split needs both levels" "$TMP/split-ho.csv"
+
 # ------------------------------------------------------------- bad input
 # a plain host trace (no guest, no bindings): every two-level report says so
 printf 'span 1ms\nhost 1\nrun host 0 0 1ms 7\n' | $SYN - -o "$TMP/plain.pmt"

@@ -49,7 +49,7 @@ check "mover: summary line with bytes per event" grep -q "bytes/event" "$TMP/mov
 check "mover: no instance left" no_instance "${PIDS[-1]}"
 if [ -x "$BIN/pmt-analyze" ] && "$BIN/pmt-analyze" migrations --help >/dev/null 2>&1; then
 	# Once the engine exists: CPU changes of the mover equal its N moves.
-	changes=$("$BIN/pmt-analyze" migrations --format csv "$TMP/mover.pmt" 2>/dev/null |
+	changes=$("$BIN/pmt-analyze" migrations --kind cpu-change --format csv "$TMP/mover.pmt" 2>/dev/null |
 		awk -F, -v t="$tid" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "tid") c = i; next} c && $c == t' | wc -l)
 	if [ "$changes" -gt 0 ]; then
 		check_eq "mover: pmt-analyze migrations lists N CPU changes" $N "$changes"

@@ -14,3 +14,10 @@ TEST_EXTRA += $(O)/bench/pmt-format-bench
 bench: bench-format
 bench-format: $(O)/bench/pmt-format-bench
 	$(O)/bench/pmt-format-bench
+
+# Xen: pmt-import xentrace + pmt-analyze on the real capture vs xenalyze
+# --summary (XENALYZE=path; bench/xen.sh).
+.PHONY: bench-xen
+bench: bench-xen
+bench-xen: all
+	O=$(O) bench/xen.sh

@@ -962,7 +962,10 @@ int pmt_linux_add_event(struct pmt_linux *l, const char *system, const char *nam
 		pmt_rec_err(l->r, "cannot add the event %s:%s now", system, name);
 		return -1;
 	}
-	if (!event_exists(l, system, name)) {
+	/* ftrace:* events (print: trace_marker writes) are always on: no enable file. */
+	int always_on = strcmp(system, "ftrace") == 0 &&
+			tracefs_event_file_exists(l->inst, system, name, "format");
+	if (!always_on && !event_exists(l, system, name)) {
 		pmt_rec_warn(l->r, "this kernel has no event %s:%s: recording without it", system, name);
 		return 1;
 	}
@@ -992,7 +995,7 @@ int pmt_linux_add_event(struct pmt_linux *l, const char *system, const char *nam
 		pmt_rec_err(l->r, "cannot add the event %s:%s", system, name);
 		return -1;
 	}
-	return enable(l, system, name);
+	return always_on ? 0 : enable(l, system, name);
 }
 
 int pmt_linux_set_filter(struct pmt_linux *l, const char *system, const char *name,

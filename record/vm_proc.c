@@ -32,14 +32,18 @@ static ssize_t slurp(const char *path, char *buf, size_t len)
 	return got;
 }
 
-/* Next argument of a NUL-separated argv, or NULL. */
+/* Next argument of a NUL-separated argv, or NULL. An argument without its
+ * NUL inside len (a cut command line) does not count. */
 static const char *next_arg(const char *cmdline, size_t len, const char *cur)
 {
 	const char *end = cmdline + len;
 	if (!cur)
-		return len ? cmdline : NULL;
-	cur += strnlen(cur, (size_t)(end - cur)) + 1;
-	return cur < end ? cur : NULL;
+		cur = cmdline;
+	else
+		cur += strnlen(cur, (size_t)(end - cur)) + 1;
+	if (cur >= end || strnlen(cur, (size_t)(end - cur)) == (size_t)(end - cur))
+		return NULL;
+	return cur;
 }
 
 /* "-opt" or "--opt" */

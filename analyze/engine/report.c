@@ -5,7 +5,7 @@
 
 static int open_common(struct rep *p, const char *name, const char *usage, int argc,
 		       char **argv, const struct cli_opt *opts, cli_opt_fn fn, void *ctx,
-		       int with_out)
+		       int with_out, int max_args)
 {
 	static char prog[64];
 	memset(p, 0, sizeof(*p));
@@ -19,9 +19,11 @@ static int open_common(struct rep *p, const char *name, const char *usage, int a
 		cli_release(&p->cli);
 		return CLI_EXIT_USAGE;
 	}
-	if (p->cli.nargs != 1) {
-		cli_usage_error(&p->cli, p->cli.nargs ? "one trace file is needed, not %d" :
-				"a trace file is needed", p->cli.nargs);
+	if (p->cli.nargs < 1 || p->cli.nargs > max_args) {
+		if (p->cli.nargs)
+			cli_usage_error(&p->cli, "too many arguments (%d)", p->cli.nargs);
+		else
+			cli_usage_error(&p->cli, "a trace file is needed");
 		cli_release(&p->cli);
 		return CLI_EXIT_USAGE;
 	}
@@ -57,13 +59,13 @@ static int open_common(struct rep *p, const char *name, const char *usage, int a
 int rep_open(struct rep *p, const char *name, const char *usage, int argc, char **argv,
 	     const struct cli_opt *opts, cli_opt_fn fn, void *ctx)
 {
-	return open_common(p, name, usage, argc, argv, opts, fn, ctx, 1);
+	return open_common(p, name, usage, argc, argv, opts, fn, ctx, 1, 1);
 }
 
 int rep_open_noout(struct rep *p, const char *name, const char *usage, int argc,
 		   char **argv, const struct cli_opt *opts, cli_opt_fn fn, void *ctx)
 {
-	return open_common(p, name, usage, argc, argv, opts, fn, ctx, 0);
+	return open_common(p, name, usage, argc, argv, opts, fn, ctx, 0, 2);
 }
 
 int rep_run(struct rep *p)

@@ -37,7 +37,8 @@ struct rep {
  */
 int rep_open(struct rep *p, const char *name, const char *usage, int argc, char **argv,
 	     const struct cli_opt *opts, cli_opt_fn fn, void *ctx);
-/* Same without an output document (export writes files itself). */
+/* Same without an output document (export writes files itself), and a
+ * second positional argument allowed (args[1], the destination). */
 int rep_open_noout(struct rep *p, const char *name, const char *usage, int argc,
 		   char **argv, const struct cli_opt *opts, cli_opt_fn fn, void *ctx);
 /* The pass: every event into the engine, then eng_finish. 0, or <0 when

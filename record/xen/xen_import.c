@@ -169,6 +169,7 @@ static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
 		{ "xen.inconsistent_switches", s->inconsistent },
 		{ "xen.idle_state_changes", s->idle_changes },
 		{ "xen.guest_events", s->guest_events }, { "xen.guest_dropped", s->guest_dropped },
+		{ "xen.guest_vcpu_mismatch", s->guest_vcpu_mismatch },
 		{ "xen.tsc_backwards", res->backwards },
 		{ "xen.no_tsc_dropped", res->no_tsc_dropped },
 	};

@@ -21,13 +21,30 @@ $(O)/tests/vmcheck: $(O)/obj/tests/vm/vmcheck.o $(LIBPMT)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/vm/vmcheck.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
 
-TEST_EXTRA += $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+TEST_EXTRA += $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck static
+# About 40 s on an idle 2-CPU machine; skips without root, QEMU or tracefs.
+SCRIPT_TESTS += tests/vm/vmtest.sh
 
-# build-static/pmt-record: the same sources linked with -static (libtracefs,
-# libtraceevent, zlib and libdeflate have static archives in their -dev packages).
+# build-static/pmt-record: the same sources linked with -static, without Xen
+# (a guest has no use for it). libtracefs, libtraceevent, zlib and libdeflate
+# have static archives in their -dev packages. --no-warnings: static glibc
+# warns about dlopen in libtraceevent's plugin loader, which pmt never calls.
 static:
-	$(Q)$(MAKE) --no-print-directory O=build-static LDFLAGS_BASE=-static build-static/pmt-record
+	$(Q)$(MAKE) --no-print-directory O=build-static "LDFLAGS_BASE=-static -Wl,--no-warnings" HAVE_XENCTRL= build-static/pmt-record
 
 vmtest: static
 	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
 	$(Q)O=$(O) tests/run-tests tests/vm/vmtest.sh
+
+# make vmruns: run the test bed and keep its merged traces: tests/vm/runs/free.pmt
+# and pinned.pmt (the same workload with vCPU threads free / pinned to pCPU 0, the
+# pair 'pmt-analyze diff' compares) and sample-traces/vm-tcg-free.pmt.
+vmruns: static
+	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+	$(Q)rm -rf $(O)/vmruns && PMT_VM_KEEP=$(O)/vmruns O=$(O) bash tests/vm/vmtest.sh
+	$(Q)mkdir -p tests/vm/runs
+	$(Q)cp $(O)/vmruns/free/merged.pmt tests/vm/runs/free.pmt
+	$(Q)cp $(O)/vmruns/pinned/merged.pmt tests/vm/runs/pinned.pmt
+	$(Q)cp $(O)/vmruns/free/merged.pmt sample-traces/vm-tcg-free.pmt
+	$(Q)cp $(O)/vmruns/free/check.txt tests/vm/runs/free.check
+	$(Q)cp $(O)/vmruns/pinned/check.txt tests/vm/runs/pinned.check

@@ -1,7 +1,11 @@
 /*
  * vmcheck.c - properties of a merged two-level trace, for the VM test bed.
  *
- * usage: vmcheck MERGED.pmt
+ * usage: vmcheck [--shift NS] MERGED.pmt
+ *
+ * --shift NS adds NS to every guest time before the checks: a control that
+ * shows the run check can fail (a clock off by much more than the stated
+ * uncertainty must give many exceptions).
  *
  * For every guest level with vCPU bindings it prints (key value lines):
  *  - the guest clock's mapping flags and uncertainty;
@@ -12,7 +16,7 @@
  *    away from every run. Host runs whose switch-in was not recorded (this
  *    machine's host kernel drops some switches out of idle) are taken from
  *    the CPU's previous switch to the thread's switch-out, and counted
- *    (inferred_runs);
+ *    (inferred_runs; in_inferred: guest switches that only such a run covers);
  *  - per vCPU thread, within the guest recording's time span: runs,
  *    pcpu_changes (a run on another pCPU than the thread's previous run) and
  *    migrations (kernel migrate events of the thread).
@@ -29,6 +33,7 @@
 struct run {
 	int64_t s, e;
 	uint32_t cpu;
+	int inferred;
 };
 
 struct vcpu {
@@ -55,10 +60,10 @@ static void *grow(void *p, size_t *cap, size_t n, size_t sz)
 	return p;
 }
 
-static void add_run(struct vcpu *v, int64_t s, int64_t e, uint32_t cpu)
+static void add_run(struct vcpu *v, int64_t s, int64_t e, uint32_t cpu, int inferred)
 {
 	v->runs = grow(v->runs, &v->cap, v->nruns, sizeof(*v->runs));
-	v->runs[v->nruns++] = (struct run){s, e, cpu};
+	v->runs[v->nruns++] = (struct run){s, e, cpu, inferred};
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -71,9 +76,15 @@ int main(int argc, char **argv)
 {
 	int err = 0;
 	char msg[200] = "";
+	int64_t shift = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--shift") == 0) {
+		shift = strtoll(argv[2], NULL, 10);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: vmcheck MERGED.pmt\n");
+		fprintf(stderr, "usage: vmcheck [--shift NS] MERGED.pmt\n");
 		return 2;
 	}
 	pmt_reader *r = pmt_reader_open_ex(argv[1], 0, &err, msg, sizeof(msg));
@@ -134,7 +145,7 @@ int main(int argc, char **argv)
 				if (ev->type == PMT_EV_SWITCH && ev->cpu < n) {
 					struct vcpu *v = &vc[ev->cpu];
 					v->sw = grow(v->sw, &v->swcap, v->nsw, sizeof(*v->sw));
-					v->sw[v->nsw++] = ev->time_ns;
+					v->sw[v->nsw++] = ev->time_ns + shift;
 				}
 				continue;
 			}
@@ -150,17 +161,17 @@ int main(int argc, char **argv)
 				struct vcpu *v = &vc[i];
 				if (v->tid == ev->u.sw.prev_tid) {
 					if (v->cur_start >= 0 && v->cur_cpu == ev->cpu) {
-						add_run(v, v->cur_start, ev->time_ns, ev->cpu);
+						add_run(v, v->cur_start, ev->time_ns, ev->cpu, 0);
 					} else {
 						/* switch-in not recorded: it ran since the CPU's last switch */
-						add_run(v, last_on[ev->cpu], ev->time_ns, ev->cpu);
+						add_run(v, last_on[ev->cpu], ev->time_ns, ev->cpu, 1);
 						inferred++;
 					}
 					v->cur_start = -1;
 				}
 				if (v->tid == ev->u.sw.next_tid) {
 					if (v->cur_start >= 0) /* still running elsewhere: close it */
-						add_run(v, v->cur_start, ev->time_ns, v->cur_cpu);
+						add_run(v, v->cur_start, ev->time_ns, v->cur_cpu, 0);
 					v->cur_start = ev->time_ns;
 					v->cur_cpu = ev->cpu;
 				}
@@ -170,11 +181,11 @@ int main(int argc, char **argv)
 		pmt_cursor_close(c);
 		for (uint32_t i = 0; i < n; i++)
 			if (vc[i].cur_start >= 0)
-				add_run(&vc[i], vc[i].cur_start, INT64_MAX, vc[i].cur_cpu);
+				add_run(&vc[i], vc[i].cur_start, INT64_MAX, vc[i].cur_cpu, 0);
 
 		const struct pmt_clock *ck = &info->clocks[lv->clock];
 		int64_t unc = (int64_t)ck->uncertainty_ns;
-		uint64_t total = 0, outside = 0, beyond = 0;
+		uint64_t total = 0, outside = 0, beyond = 0, in_inferred = 0;
 		printf("guest %s vcpus %u clock_flags %u uncertainty_ns %" PRIu64 "\n", lv->name, n,
 		       ck->flags, ck->uncertainty_ns);
 		for (uint32_t i = 0; i < n; i++) {
@@ -188,8 +199,10 @@ int main(int argc, char **argv)
 				while (k < v->nruns && v->runs[k].e < t)
 					k++;
 				total++;
-				if (k < v->nruns && v->runs[k].s <= t)
+				if (k < v->nruns && v->runs[k].s <= t) {
+					in_inferred += v->runs[k].inferred;
 					continue;
+				}
 				outside++;
 				int near = (k < v->nruns && v->runs[k].s - t <= unc) ||
 					   (k > 0 && t - v->runs[k - 1].e <= unc);
@@ -209,8 +222,8 @@ int main(int argc, char **argv)
 			free(v->sw);
 		}
 		printf("guest_switches %" PRIu64 " outside %" PRIu64 " outside_beyond %" PRIu64
-		       " inferred_runs %" PRIu64 " span_ns %" PRId64 "\n",
-		       total, outside, beyond, inferred, ghi - glo);
+		       " inferred_runs %" PRIu64 " in_inferred %" PRIu64 " span_ns %" PRId64 "\n",
+		       total, outside, beyond, inferred, in_inferred, ghi - glo);
 		free(vc);
 		free(last_on);
 		free(want);

@@ -10,7 +10,8 @@
 #   - the pulse fit is consistent and its uncertainty is under 100 us, and every
 #     pulse's guest CPU matched the host thread that wrote it;
 #   - every guest switch on vCPU n, in host time, lies inside a host run of the
-#     vCPU n thread: at most 0.1 % exceptions (reported);
+#     vCPU n thread: at most 0.1 % exceptions (reported); and, as a control
+#     that the check can fail, over 1 % when the guest clock is 100 us off;
 #   - pinned: zero pCPU changes of the vCPU threads; free: some;
 #   - pmt-merge refuses inconsistent inputs (no pulses, wrong binding, vCPU
 #     count mismatch) with the reason, writing nothing.
@@ -40,13 +41,16 @@ at_exit vm_kill
 
 # run_vm MODE DIR: one boot; MODE free|pinned. Leaves DIR/{host,guest,merged}.pmt.
 run_vm() {
-	local mode=$1 dir=$2 name=pmt-vmtest-$$-$1
+	# The guest is found by PID, so every run can call it 'tb' (stable level
+	# names in the kept files) even when two test beds run at once.
+	local mode=$1 dir=$2 name=tb
 	mkdir -p "$dir/share/bin"
 	cp "$STATIC" "$dir/share/bin/pmt-record"
 	cp "$WORKLOAD" "$dir/share/bin/workload"
 	cat >"$dir/share/guest.sh" <<-G
 	cp /out/bin/* /bin/
-	# wait for the host recorder
+	# booted: the host starts its recorder now, and says go
+	touch /out/ready
 	while [ ! -e /out/go ]; do sleep 0.1; done
 	pmt-record --sync-pulses $PULSES --sync-port $VM_PORT --buffer-size 8192 -o /tmp/guest.pmt \
 		-- workload $WL_ARGS >/out/workload.out
@@ -59,11 +63,23 @@ run_vm() {
 	if [ "$mode" = pinned ]; then
 		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
 	fi
-	"$BIN/pmt-record" --vm "$name" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
+	# Record the host from the guest's boot end only (smaller files).
+	local i on=
+	for i in $(seq $((VM_TIMEOUT * 10))); do
+		[ -e "$dir/share/ready" ] && break
+		kill -0 "$VM_QEMU_PID" 2>/dev/null || { echo "the guest died while booting"; return 1; }
+		sleep 0.1
+	done
+	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
-	local i
-	for i in $(seq 50); do [ -s "$dir/host.pmt" ] && break; sleep 0.1; done
-	sleep 0.5
+	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
+	for i in $(seq 100); do
+		on=$(cat "$TRACEFS/instances/pmt-$HOST_PID/tracing_on" 2>/dev/null)
+		[ "$on" = 1 ] && break
+		kill -0 "$HOST_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$on" = 1 ] || { echo "the host recorder did not start:"; cat "$dir/host.log"; return 1; }
 	touch "$dir/share/go"
 	vm_wait || return 1
 	stop_host
@@ -95,6 +111,10 @@ for mode in free pinned; do
 	check "$mode: the guest recorded switches on its vCPUs" [ "${sw:-0}" -gt 100 ]
 	check "$mode: at most 0.1 % of guest switches ($out of $sw) outside a run of their vCPU thread" \
 		[ $((${out:-1} * 1000)) -le "${sw:-0}" ]
+	# Control: the same check with the guest clock 100 us off must see it.
+	sout=$("$BIN/tests/vmcheck" --shift 100000 "$dir/merged.pmt" | sed -n 's/.*\boutside \([0-9]*\).*/\1/p')
+	check "$mode: control: with the guest clock 100 us off, over 1 % ($sout of $sw) are outside" \
+		[ $((${sout:-0} * 100)) -gt "${sw:-0}" ]
 	changes=$(awk '$1 == "vcpu" { s += $8 } END { print s + 0 }' "$dir/check.txt")
 	echo "    $mode: $changes pCPU changes of the vCPU threads"
 	if [ $mode = pinned ]; then
@@ -104,6 +124,20 @@ for mode in free pinned; do
 	fi
 	[ -n "${PMT_VM_KEEP:-}" ] && mkdir -p "$PMT_VM_KEEP" && cp -r "$dir" "$PMT_VM_KEEP/"
 done
+
+# pmt-record --vm on what is not a QEMU guest: one line, exit 1, no file.
+rec_bad() { # rec_bad DESCRIPTION EXPECTED-TEXT SPEC
+	rm -f "$TMP/badrec.pmt"
+	"$BIN/pmt-record" --vm "$3" -o "$TMP/badrec.pmt" --duration 0.1 >/dev/null 2>"$TMP/badrec.err"
+	local rc=$?
+	if [ $rc -eq 1 ] && grep -q "$2" "$TMP/badrec.err" && [ ! -s "$TMP/badrec.pmt" ]; then
+		ok "pmt-record --vm refuses $1: $(head -n 1 "$TMP/badrec.err")"
+	else
+		fail "pmt-record --vm on $1: status $rc, '$(head -n 3 "$TMP/badrec.err")'"
+	fi
+}
+rec_bad "a process without vCPU threads" "no vCPU threads" $$
+rec_bad "a guest name no QEMU has" "no QEMU guest named" "no-such-guest-$$"
 
 # Inconsistent inputs, from the free run's files: refused, nothing written.
 dir=$TMP/free

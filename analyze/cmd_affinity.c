@@ -7,10 +7,11 @@
  */
 #include "analyze/commands.h"
 #include "analyze/engine/report.h"
+#include "analyze/twolevel/composed.h"
 
 #include <stdlib.h>
 
-#define USAGE "pmt-analyze affinity FILE.pmt [--matrix] [OPTIONS]"
+#define USAGE "pmt-analyze affinity FILE.pmt [--matrix] [--composed] [OPTIONS]"
 
 struct ent_aff {
 	int64_t *cpu_ns;       /* run time per CPU of its level (NULL: never ran) */
@@ -24,6 +25,7 @@ struct aff {
 	size_t off;
 	int matrix;
 	int oom;
+	int composed;   /* --composed: guest tasks on pCPUs (analyze/twolevel) */
 };
 
 static void a_iv(void *ctx, struct eng *e, const struct eng_interval *iv)
@@ -65,7 +67,10 @@ static void a_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 static int opt_fn(void *ctx, int id, const char *arg)
 {
 	struct aff *a = ctx;
-	a->matrix = 1;
+	if (id == 2)
+		a->composed = 1;
+	else
+		a->matrix = 1;
 	return 0;
 }
 
@@ -73,6 +78,7 @@ int cmd_affinity(int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 		{ "matrix", 0, 1, "  --matrix                 run time per (entity, CPU) instead" },
+		{ "composed", 0, 2, "  --composed               guest tasks on pCPUs: run time per pCPU, stolen time" },
 		{ NULL, 0, 0, NULL },
 	};
 	struct rep p;
@@ -88,6 +94,11 @@ int cmd_affinity(int argc, char **argv)
 	};
 	int id = eng_add_module(p.e, &m, &a);
 	a.off = eng_priv_offset(p.e, id);
+	struct tl *tl = NULL;
+	if (a.composed && !(tl = tl_attach(&p))) {
+		rep_close(&p);
+		return CLI_EXIT_ERROR;
+	}
 	rep_run(&p);
 	struct eng *e = p.e;
 	if (a.oom)
@@ -164,5 +175,9 @@ next:
 		x->cpu_ns = NULL;
 	}
 	table_close(t);
+	if (tl) {
+		tl_report_composed(&p, tl, a.matrix);
+		tl_free(tl);
+	}
 	return rep_close(&p);
 }

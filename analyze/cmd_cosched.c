@@ -78,8 +78,7 @@ int cmd_cosched(int argc, char **argv)
 			      "bindings (pmt-record --vm, pmt-merge)", path);
 		goto out;
 	}
-	struct eng_module m = tl_eng_module();
-	eng_add_module(e, &m, t);
+	eng_add_module(e, tl_eng_module(), t);
 	if (tl_drive(&c, path, r, e, t) < 0)
 		goto out;
 	FILE *fp;

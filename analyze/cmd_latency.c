@@ -10,10 +10,11 @@
 #include "analyze/commands.h"
 #include "analyze/engine/hist.h"
 #include "analyze/engine/report.h"
+#include "analyze/twolevel/composed.h"
 
 #include <stdlib.h>
 
-#define USAGE "pmt-analyze latency FILE.pmt [OPTIONS]"
+#define USAGE "pmt-analyze latency FILE.pmt [--split] [OPTIONS]"
 
 enum { M_WAKE, M_RUNNABLE, M_N };
 static const char *const metric_names[M_N] = { "wakeup", "runnable" };
@@ -93,13 +94,29 @@ static int cmp_p99(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+static int split_opt(void *ctx, int id, const char *arg)
+{
+	*(int *)ctx = 1;
+	return 0;
+}
+
 int cmd_latency(int argc, char **argv)
 {
+	static const struct cli_opt opts[] = {
+		{ "split", 0, 1, "  --split                  guest tasks: guest delay and host delay of each wakeup" },
+		{ NULL, 0, 0, NULL },
+	};
 	struct rep p;
 	struct lat s = { .p = &p };
-	int rc = rep_open(&p, "latency", USAGE, argc, argv, NULL, NULL, NULL);
+	int split = 0;
+	int rc = rep_open(&p, "latency", USAGE, argc, argv, opts, split_opt, &split);
 	if (rc >= 0)
 		return rc;
+	struct tl *tl = NULL;
+	if (split && !(tl = tl_attach(&p))) {
+		rep_close(&p);
+		return CLI_EXIT_ERROR;
+	}
 	struct eng_module m = {
 		.name = "latency",
 		.entity_priv = sizeof(struct ent_lat),
@@ -152,5 +169,9 @@ int cmd_latency(int argc, char **argv)
 	hist_release(&s.all.h[0]);
 	hist_release(&s.all.h[1]);
 	free(v);
+	if (tl) {
+		tl_report_split(&p, tl);
+		tl_free(tl);
+	}
 	return rep_close(&p);
 }

@@ -293,8 +293,7 @@ int cmd_stalls(int argc, char **argv)
 			      "vCPU threads (pmt-record --vm, pmt-merge)", path);
 		goto out;
 	}
-	struct eng_module m = tl_eng_module();
-	eng_add_module(e, &m, t);
+	eng_add_module(e, tl_eng_module(), t);
 	if (tl_drive(&c, path, r, e, t) < 0)
 		goto out;
 	FILE *fp;

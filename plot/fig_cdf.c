@@ -122,6 +122,8 @@ static int make_stalls(struct plot *p)
 		fprintf(d, "# guest %s: %zu stalls\n", s[i].name, s[i].n);
 		/* at most ~2000 points: every k-th order statistic and the last */
 		size_t step = s[i].n > 2000 ? s[i].n / 2000 : 1;
+		if (s[i].n) /* the step up at the shortest stall starts from 0 */
+			fprintf(d, "%.9g 0\n", (double)s[i].v[0] / div);
 		for (size_t j = 0; j < s[i].n; j++)
 			if (j % step == 0 || j + 1 == s[i].n ||
 			    (j + 1 < s[i].n && s[i].v[j + 1] != s[i].v[j] && step == 1))

@@ -98,7 +98,9 @@ static int make(struct plot *p)
 	FILE *f = p->gp;
 	fprintf(f, "set ylabel 'share of time (%%)'\n");
 	fprintf(f, "set yrange [0:100]\nset ytics 0,25,100\n");
-	fprintf(f, "set xrange [-0.6:%zu.6]\n", nbars ? nbars - 1 : 0);
+	/* a lone bar stays a bar, not a wall */
+	double pad = nbars < 3 ? 0.4 * (double)(3 - nbars) : 0;
+	fprintf(f, "set xrange [%.2f:%.2f]\n", -0.6 - pad, (double)(nbars ? nbars - 1 : 0) + 0.6 + pad);
 	fprintf(f, "set xtics (");
 	for (size_t i = 0; i < nbars; i++) {
 		fprintf(f, "%s", i ? ", " : "");
@@ -113,7 +115,7 @@ static int make(struct plot *p)
 	for (int k = 0; k < NPART; k++)
 		gp_fill(f, dname, k, "1:2:3:4:5:6", part_color[k], part_pattern[k], k == 0);
 	for (int k = 0; k < NPART; k++)
-		fprintf(f, ", \\\n     '%s' index %d using 1:2:8 with labels boxed font SMALL "
+		fprintf(f, ", \\\n     '%s' index %d using 1:($7 >= 7 ? $2 : NaN):8 with labels boxed font SMALL "
 			"tc rgb '#000000'", dname, k);
 	fprintf(f, "\n");
 	csv_close(c);

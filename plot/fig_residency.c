@@ -273,9 +273,9 @@ static int make(struct plot *p)
 	fprintf(f, "set palette defined (0 '#FFFFFF', 1 '#C6E2F5', 2 '#56B4E9', 3 '#0072B2', "
 		   "4 '#08306B')\n");
 	fprintf(f, "set cbrange [0:%.9g]\n", (double)maxv / div);
-	fprintf(f, "set cblabel 'run time (%s)'\n", unit);
+	fprintf(f, "set cblabel 'run time (%s)' offset 1.2,0\n", unit);
 	fprintf(f, "set colorbox user origin graph 1.03, graph 0 size character 1.2, graph 1\n");
-	fprintf(f, "set rmargin 10\n");
+	fprintf(f, "set rmargin 12\n");
 	if (text)
 		fprintf(f, "set label 90 'cell text: share of the row''s run time' at graph 0, "
 			   "graph 1 left font SMALL offset 0,0.9 tc rgb '#555555'\nset tmargin 2\n");

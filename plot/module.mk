@@ -4,10 +4,11 @@ PROGS += pmt-plot
 endif
 pmt-plot_SRCS := $(wildcard plot/*.c)
 
-# Tests: tests/plot/plot.sh draws every figure in every format; mktrace
-# writes its traces with a known schedule.
+# Tests: samples.sh draws every figure from the sample traces with
+# pmt-analyze's reports; plot.sh checks the options and failure paths on
+# traces mktrace writes with a known schedule.
 ifneq ($(wildcard format/*.c),)
-SCRIPT_TESTS += tests/plot/plot.sh
+SCRIPT_TESTS += tests/plot/plot.sh tests/plot/samples.sh
 TEST_EXTRA += $(O)/tests/plot-mktrace
 endif
 $(O)/tests/plot-mktrace: $(O)/obj/tests/plot/mktrace.o $(LIBPMT)

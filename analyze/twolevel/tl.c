@@ -56,6 +56,8 @@ static int hgrow(uint32_t **keys, uint32_t **vals, uint32_t *cap, uint32_t n)
 
 /* ------------------------------------------------------------ lookups */
 
+static struct tl_guest *guest_of_level(struct tl *t, uint16_t level);
+
 static int vcpu_of(const struct tl *t, uint32_t host_tid, uint32_t *g, uint32_t *v)
 {
 	if (!t->vt_cap || host_tid == PMT_TID_IDLE)
@@ -113,6 +115,7 @@ static struct tl_task *task_get(struct tl *t, struct tl_guest *g, uint32_t tid)
 	k->tid = tid;
 	k->pid = tid;
 	k->state = TL_UNKNOWN;
+	k->last_pcpu = -1;
 	uint32_t i = hslot(keys, vals, g->hashcap, tid);
 	keys[i] = tid;
 	vals[i] = ++g->ntasks;
@@ -148,6 +151,28 @@ static void hname_set(struct tl *t, uint32_t tid, const char *comm, size_t len)
 		len = sizeof(t->hn_comm[0]) - 1;
 	memcpy(t->hn_comm[x], comm, len);
 	t->hn_comm[x][len] = 0;
+}
+
+struct tl_guest *tl_guest_find(struct tl *t, uint16_t level)
+{
+	return guest_of_level(t, level);
+}
+
+struct tl_task *tl_task_find(struct tl *t, uint16_t level, uint32_t tid)
+{
+	struct tl_guest *g = guest_of_level(t, level);
+	if (!g || !g->hashcap)
+		return NULL;
+	uint32_t i = hslot(g->hash, g->hash + g->hashcap, g->hashcap, tid);
+	return g->hash[g->hashcap + i] ? &g->tasks[g->hash[g->hashcap + i] - 1] : NULL;
+}
+
+int32_t tl_vcpu_pcpu(struct tl *t, uint16_t level, uint32_t v)
+{
+	struct tl_guest *g = guest_of_level(t, level);
+	if (!g || v >= g->nvcpus || !g->has_host)
+		return -1;
+	return g->vcpus[v].pcpu;
 }
 
 const char *tl_host_comm(const struct tl *t, uint32_t tid)
@@ -428,6 +453,8 @@ static void guest_advance(struct tl *t, struct tl_guest *g, int64_t dt, int64_t 
 									     sizeof(int64_t));
 						if (k->run_pcpu && vc->pcpu >= 0)
 							k->run_pcpu[vc->pcpu] += cdt;
+						if (vc->pcpu >= 0)
+							k->last_pcpu = vc->pcpu;
 						else if (!k->run_pcpu)
 							t->oom = 1;
 					} else {
@@ -622,6 +649,7 @@ static void blocked_end(struct tl *t, struct tl_guest *g, struct tl_task *p, uin
 		return;
 	p->stall_ns += sum;
 	p->stall_count++;
+	hist_add(&g->stall_hist, (uint64_t)sum);
 	if (sum > p->max_stall_ns)
 		p->max_stall_ns = sum;
 	struct tl_stall s = { sum, t0, t1, p->tid, waker, (uint32_t)(g - t->guests), bestep };
@@ -745,6 +773,8 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 			return;
 		uint32_t prev = ev->u.sw.prev_tid, next = ev->u.sw.next_tid;
 		if (prev != PMT_TID_IDLE && (k = task_get(t, g, prev))) {
+			if (g->vcpus[v].hstate == TL_RUN && g->vcpus[v].pcpu >= 0)
+				k->last_pcpu = g->vcpus[v].pcpu;
 			if (ev->u.sw.prev_state == PMT_STATE_RUNNABLE) {
 				k->state = TL_RUNNABLE;
 			} else {
@@ -904,6 +934,7 @@ void tl_free(struct tl *t)
 		}
 		free(g->vcpus);
 		free(g->busy_hist);
+		hist_release(&g->stall_hist);
 		free(g->runbusy_hist);
 		free(g->gap);
 		free(g->tasks);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pmt.h"
+#include "analyze/engine/hist.h"
 
 enum tl_hstate { TL_UNKNOWN = 0, TL_RUN, TL_RUNNABLE, TL_BLOCKED, TL_NSTATES };
 
@@ -90,6 +91,7 @@ struct tl_task {
 	uint64_t lat_unknown;      /* wakeups whose latency split is unknown      */
 	int64_t lat_ns, guest_delay_ns, host_delay_ns, max_lat_ns;
 	uint64_t vcpu_changes;     /* guest CPU changes                           */
+	int32_t last_pcpu;         /* pCPU it last ran on in reality (-1: none)   */
 	/* private */
 	int state;                 /* enum tl_hstate in the guest                 */
 	uint32_t vcpu;             /* current / last guest CPU                    */
@@ -127,6 +129,7 @@ struct tl_guest {
 	uint32_t ntasks, captasks;
 	uint32_t *hash;            /* tid -> index + 1                             */
 	uint32_t hashcap;
+	struct hist stall_hist;    /* stalls > 0 (ns), for percentiles            */
 	int64_t last_loss_end;     /* latest end of a loss that concerns us       */
 	uint8_t *gap;              /* per vCPU: a loss awaits its next event     */
 	int64_t lost_events;
@@ -171,6 +174,14 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o);
 void tl_event(struct tl *t, const struct pmt_event *ev);
 void tl_finish(struct tl *t, int64_t end_ns);
 void tl_free(struct tl *t);
+
+/* Guest task tid of guest level `level`, or NULL. */
+struct tl_task *tl_task_find(struct tl *t, uint16_t level, uint32_t tid);
+/* Guest g of level, or NULL. */
+struct tl_guest *tl_guest_find(struct tl *t, uint16_t level);
+/* The pCPU that vCPU v of guest level runs on now (its last one when it does
+ * not run; -1 when never seen). */
+int32_t tl_vcpu_pcpu(struct tl *t, uint16_t level, uint32_t v);
 
 /* Host name of a host tid ("" when unknown). */
 const char *tl_host_comm(const struct tl *t, uint32_t tid);

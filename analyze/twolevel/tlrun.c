@@ -14,14 +14,11 @@ static void end_cb(void *ctx, struct eng *e)
 	tl_finish(ctx, eng_trace_end(e));
 }
 
-struct eng_module tl_eng_module(void)
+const struct eng_module *tl_eng_module(void)
 {
-	struct eng_module m;
-	memset(&m, 0, sizeof(m));
-	m.name = "twolevel";
-	m.event = ev_cb;
-	m.end = end_cb;
-	return m;
+	/* the engine keeps this pointer for the whole pass */
+	static const struct eng_module m = { .name = "twolevel", .event = ev_cb, .end = end_cb };
+	return &m;
 }
 
 int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, struct tl *t)

@@ -10,8 +10,9 @@
 #include "analyze/engine/engine.h"
 #include "analyze/twolevel/tl.h"
 
-/* The engine module that feeds t (event callback; tl_finish at the end). */
-struct eng_module tl_eng_module(void);
+/* The engine module that feeds a tl given as ctx (event callback; tl_finish
+ * at the end). Static: the engine keeps the pointer. */
+const struct eng_module *tl_eng_module(void);
 
 /*
  * Read the whole trace of r through a merged cursor into e (with t registered

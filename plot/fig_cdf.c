@@ -148,6 +148,8 @@ static int make_stalls(struct plot *p)
 	fprintf(d, "# stall_%s fraction_at_most\n", unit);
 	for (size_t i = 0; i < ns; i++) {
 		fprintf(d, "# guest %s: %zu stalls\n", s[i].name, s[i].n);
+		if (!s[i].n) /* an empty block would shift gnuplot's index numbers */
+			fprintf(d, "NaN NaN\n");
 		/* at most ~2000 points: every k-th order statistic and the last */
 		size_t step = s[i].n > 2000 ? s[i].n / 2000 : 1;
 		if (s[i].n) /* the step up at the shortest stall starts from 0 */

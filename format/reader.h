@@ -31,9 +31,13 @@ struct rstream {
 struct conv {
 	const struct pmt_clock *c;
 	uint64_t q, r, dlim;
+	uint64_t num, den;      /* the mapping reduced by their gcd */
+	uint64_t recip;         /* floor((2^64-1) / den): division by multiply */
+	uint64_t recip_c;       /* ceil(2^64 / den): exact for x <= xlim */
+	uint64_t xlim;
 	int valid;
 	uint64_t last;          /* last raw value converted */
-	int64_t ns;
+	int64_t off;            /* floor((last - raw_base) * num / den), unsaturated */
 	uint64_t rem;           /* (last - raw_base) * num mod den */
 };
 

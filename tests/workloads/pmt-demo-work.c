@@ -51,7 +51,7 @@ static void *stage(void *arg)
 		if (read(pipes[i][0], &item, sizeof(item)) != sizeof(item) || item == 0)
 			break;
 		/* Uneven work per stage: some run long, some short. */
-		for (volatile unsigned long k = 0; k < 2000 * (unsigned long)(i + 1) + item % 5000; k++)
+		for (volatile unsigned long k = 0; k < 20000 * (unsigned long)(i + 1) + item % 20000; k++)
 			;
 		if (write(pipes[i + 1][1], &item, sizeof(item)) != sizeof(item))
 			break;

@@ -35,5 +35,6 @@ int cmd_check(int argc, char **argv); /* analyze/cmd_check.c */
 int cmd_vcpus(int argc, char **argv);
 int cmd_cosched(int argc, char **argv);
 int cmd_stalls(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ const struct command pmt_analyze_commands[] = {
 	{ "vcpus", cmd_vcpus, "per vCPU: host states, steal, harmful steal, busy/idle, pCPUs" },
 	{ "cosched", cmd_cosched, "per guest: idle/co-running/skewed/stalled time, skew" },
 	{ "stalls", cmd_stalls, "synchronization stalls from preempted wakers; latency split" },
+	{ "diff", cmd_diff, "key figures of two traces side by side, with the change" },
 	{ NULL, NULL, NULL },
 };
 

@@ -5,6 +5,9 @@
 #include "internal.h"
 
 #include <zlib.h>
+#ifdef HAVE_DEFLATE
+#include <libdeflate.h>
+#endif
 
 const char *pmt_strerror(int err)
 {
@@ -53,6 +56,10 @@ const char *pmt_hv_kind_name(int kind)
 
 uint32_t pmtf_crc32(const void *buf, size_t len)
 {
+#ifdef HAVE_DEFLATE
+	/* Same CRC-32 as zlib's, several times faster (carry-less multiply). */
+	return libdeflate_crc32(0, buf, len);
+#endif
 	/* zlib's crc32 takes a uInt length: feed it in pieces. */
 	uLong crc = crc32(0L, Z_NULL, 0);
 	const unsigned char *p = buf;

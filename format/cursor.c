@@ -21,62 +21,107 @@
 
 /* ------------------------------------------------------------ clock */
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 {
 	memset(v, 0, sizeof(*v));
 	v->c = c;
-	if (c && c->mult_den) {
-		v->q = c->mult_num / c->mult_den;
-		v->r = c->mult_num % c->mult_den;
-		uint64_t lim1 = v->r ? (UINT64_MAX - c->mult_den) / v->r : UINT64_MAX;
-		uint64_t lim2 = (UINT64_MAX / 4) / (v->q + 1);
-		v->dlim = lim1 < lim2 ? lim1 : lim2;
+	if (c && c->mult_den && c->mult_num) {
+		/* floor(d * num / den) does not change when both are divided by
+		 * their gcd; a small den keeps the exact fast path. */
+		uint64_t g = gcd(c->mult_num, c->mult_den);
+		v->num = c->mult_num / g;
+		v->den = c->mult_den / g;
+		v->q = v->num / v->den;
+		v->r = v->num % v->den;
+		v->recip = UINT64_MAX / v->den;
+		v->xlim = UINT64_MAX / v->den;
 	}
 }
 
-/*
- * Same result as pmt_clock_to_ns, but for a raw value at or after the last
- * one it adds floor((rem + d*num)/den) to the last result: one 64-bit
- * division (none when den divides num) instead of a 128-bit one.
- */
-static int64_t conv_slow(struct conv *v, uint64_t ts)
+static inline int64_t add_base(const struct conv *v, int64_t off)
 {
-	const struct pmt_clock *c = v->c;
-	v->last = ts;
-	v->ns = pmt_clock_to_ns(c, ts);
+	int64_t r;
+	if (__builtin_add_overflow(v->c->ref_base_ns, off, &r))
+		return off > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+void pmtr_conv_rebase(struct conv *v, uint64_t ts)
+{
 	v->valid = 0;
-	if (!c || !c->mult_den || v->ns == INT64_MAX || v->ns == INT64_MIN)
-		return v->ns;
-	__int128 p = (__int128)(int64_t)(ts - c->raw_base) * c->mult_num;
-	__int128 m = p % (__int128)c->mult_den;
-	if (m < 0)
-		m += c->mult_den;
-	v->rem = (uint64_t)m;
+	if (!v->den)
+		return;
+	int64_t d = (int64_t)(ts - v->c->raw_base);
+	v->base_ts = ts;
+	v->base_off = pmtf_muldiv(d, v->num, v->den);
+	v->blim = 0;
 	v->valid = 1;
-	return v->ns;
+	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN)
+		return; /* saturated: only ts == base_ts is fast */
+	__int128 p = (__int128)d * v->num;
+	__int128 m = p % (__int128)v->den;
+	if (m < 0)
+		m += v->den;
+	v->base_rem = (uint64_t)m;
+	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
+	 * within 64 bits, the offset within int64, and (ts - raw_base) from
+	 * wrapping past INT64_MAX. */
+	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
+	uint64_t room = v->base_off >= 0 ? (uint64_t)(INT64_MAX - v->base_off) : (uint64_t)INT64_MAX;
+	uint64_t l2 = room > 0 ? (room - 1) / (v->q + 1) : 0;
+	uint64_t l3 = d >= 0 ? (uint64_t)(INT64_MAX - d) : (uint64_t)INT64_MAX;
+	v->blim = lim < l2 ? lim : l2;
+	if (l3 < v->blim)
+		v->blim = l3;
+}
+
+/*
+ * Same result as pmt_clock_to_ns: time_ns = ref_base_ns + floor((ts -
+ * raw_base) * num / den), from the base point: with k = ts - base_ts,
+ *   off = base_off + k*q + floor((base_rem + k*r) / den)
+ * where the division is a multiply by a reciprocal. Each event is computed
+ * from the base alone (no chain from event to event). Out of range: rebase.
+ */
+static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uint64_t ts)
+{
+	if (!v->den)
+		return pmt_clock_to_ns(v->c, ts);
+	uint64_t k = ts - v->base_ts;
+	if (!v->valid || ts < v->base_ts || k > v->blim) {
+		pmtr_conv_rebase(v, ts);
+		return add_base(v, v->base_off);
+	}
+	uint64_t off = k * v->q;
+	if (v->r) {
+		uint64_t x = v->base_rem + k * v->r, den = v->den, q;
+		if (x <= v->xlim) {
+			/* x * ceil(2^64/den) / 2^64 errs by less than 1/den
+			 * here: exactly floor(x / den). */
+			q = (uint64_t)(((unsigned __int128)x * (v->recip + 1)) >> 64);
+		} else {
+			/* floor((2^64-1)/den) errs low by at most 2. */
+			q = (uint64_t)(((unsigned __int128)x * v->recip) >> 64);
+			while (x - q * den >= den)
+				q++;
+		}
+		off += q;
+	}
+	return add_base(v, v->base_off + (int64_t)off);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
 {
-	if (!v->c)
-		return ts > INT64_MAX ? INT64_MAX : (int64_t)ts;
-	uint64_t d = ts - v->last;
-	if (!v->valid || ts < v->last || d > v->dlim ||
-	    (int64_t)(ts - v->c->raw_base) < (int64_t)(v->last - v->c->raw_base))
-		return conv_slow(v, ts);
-	uint64_t add = d * v->q;
-	uint64_t rem = v->rem;
-	if (v->r) {
-		uint64_t x = rem + d * v->r;
-		add += x / v->c->mult_den;
-		rem = x % v->c->mult_den;
-	}
-	if (add > (uint64_t)INT64_MAX || v->ns > INT64_MAX - (int64_t)add)
-		return conv_slow(v, ts);
-	v->ns += (int64_t)add;
-	v->rem = rem;
-	v->last = ts;
-	return v->ns;
+	return conv_ns(v, ts);
 }
 
 /* ------------------------------------------------------------ chunks */
@@ -199,7 +244,8 @@ struct dec {
 	uint32_t lost_records;
 	uint64_t lost_events;
 	struct pmtf_ctx ctx;
-	char str[PMT_MAX_STRING + 1];
+	char *str;                /* string arena: strings of decoded events */
+	size_t strpos;
 };
 
 static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
@@ -220,6 +266,11 @@ static inline int get_varint(struct dec *d, uint64_t *v)
 	if (p < d->end && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
+		return 0;
+	}
+	if (d->end - p >= 2 && p[1] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		d->p = p + 2;
 		return 0;
 	}
 	uint64_t r = 0;
@@ -245,6 +296,11 @@ static inline int get_u32(struct dec *d, uint32_t *v)
 		d->p = p + 1;
 		return 0;
 	}
+	if (d->end - p >= 2 && p[1] < 0x80) {
+		*v = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+		d->p = p + 2;
+		return 0;
+	}
 	uint64_t x;
 	if (get_varint(d, &x) || x > UINT32_MAX)
 		return -1;
@@ -257,10 +313,12 @@ static int get_str(struct dec *d, struct pmt_str *s)
 	uint32_t n;
 	if (get_u32(d, &n) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
 		return -1;
-	memcpy(d->str, d->p, n);
-	d->str[n] = 0;
+	char *dst = d->str + d->strpos;
+	memcpy(dst, d->p, n);
+	dst[n] = 0;
 	d->p += n;
-	s->s = d->str;
+	d->strpos += (size_t)n + 1;
+	s->s = dst;
 	s->len = n;
 	return 0;
 }
@@ -270,7 +328,8 @@ static int get_str(struct dec *d, struct pmt_str *s)
 #define U64(dst) do { if (get_varint(d, &(dst))) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
 
 /* Decodes one record into ev (type, ts and fields). */
-static inline int dec_next(struct dec *d, struct pmt_event *ev, const char **why)
+static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct pmt_event *ev,
+								 const char **why)
 {
 	if (d->p >= d->end)
 		BAD("record within the chunk's raw size expected");
@@ -400,15 +459,27 @@ static int dec_end(const struct dec *d, const struct rchunk *c, const char **why
 
 /* ------------------------------------------------------------- cursors */
 
+/*
+ * Each stream decodes a batch of events at a time (a tight loop, no call per
+ * event); the merge hands out pointers into the batches. Strings of a batch's
+ * events live in the stream's arena; a batch ends before the arena could
+ * overflow, so they stay valid until the stream's next refill, which happens
+ * only on the call after its last event was handed out.
+ */
+#define BATCH 256
+#define ARENA (16384 + PMT_MAX_STRING + 1)
+
 struct scur {
+	int64_t key;              /* ev[i].time_ns */
 	int stream;
+	uint32_t i, n;            /* ev[i] is the stream's next event; i < n */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
 	const struct rchunk *ch;  /* chunk being decoded */
 	struct chunkbuf buf;
 	struct dec d;
 	struct conv conv;
-	struct pmt_event ev;
+	struct pmt_event *ev;     /* BATCH events */
 };
 
 struct pmt_cursor {
@@ -422,10 +493,12 @@ struct pmt_cursor {
 	int err;
 };
 
-/* 1: s->ev holds the stream's next event; 0: stream done; <0 error. */
-static int sc_advance(pmt_cursor *c, struct scur *s)
+/* 1: a new batch in s->ev[0..n); 0: stream done; <0 error. */
+static int refill(pmt_cursor *c, struct scur *s)
 {
 	pmt_reader *r = c->r;
+	s->i = s->n = 0;
+	s->d.strpos = 0;
 	for (;;) {
 		if (s->d.left == 0) {
 			if (s->ci >= s->rs->nchunks)
@@ -439,28 +512,40 @@ static int sc_advance(pmt_cursor *c, struct scur *s)
 			}
 			s->ch = &r->chunks[ci];
 			dec_start(&s->d, s->buf.raw, s->ch);
+			pmtr_conv_rebase(&s->conv, s->ch->first_ts);
 		}
+		struct dec *d = &s->d;
+		struct pmt_event *ev = s->ev;
+		uint32_t n = 0, max = d->left < BATCH ? d->left : BATCH;
 		const char *why = NULL;
-		int e = dec_next(&s->d, &s->ev, &why);
-		if (!e && s->d.left == 0)
-			e = dec_end(&s->d, s->ch, &why);
+		int e = 0;
+		while (n < max && d->strpos <= ARENA - (PMT_MAX_STRING + 1)) {
+			if ((e = dec_next(d, &ev[n], &why)) != 0)
+				break;
+			ev[n].time_ns = conv_ns(&s->conv, ev[n].ts);
+			n++;
+		}
+		if (!e && d->left == 0)
+			e = dec_end(d, s->ch, &why);
 		if (e) {
-			pmtr_damage(r, s->ch->off, e, "record %u of the chunk: %s",
-				    s->ch->count - s->d.left, why);
-			s->d.left = 0;
+			pmtr_damage(r, s->ch->off, e, "record %u of the chunk: %s", s->ch->count - d->left, why);
+			d->left = 0;
 			if (!(r->flags & PMT_OPEN_TOLERANT))
 				return e;
+			n = 0; /* drop the damaged chunk's batch */
 			continue;
 		}
-		s->ev.time_ns = pmtr_conv_ns(&s->conv, s->ev.ts);
-		return 1;
+		if (n) {
+			s->n = n;
+			s->key = ev[0].time_ns;
+			return 1;
+		}
 	}
 }
 
 static inline int before(const struct scur *a, const struct scur *b)
 {
-	return a->ev.time_ns < b->ev.time_ns ||
-	       (a->ev.time_ns == b->ev.time_ns && a->stream < b->stream);
+	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
 static void sift_down(pmt_cursor *c, size_t i)
@@ -494,6 +579,19 @@ static void sc_reset(struct scur *s)
 	s->ci = 0;
 	s->ch = NULL;
 	s->d.left = 0;
+	s->i = s->n = 0;
+}
+
+static void cursor_free(pmt_cursor *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		pmtr_chunkbuf_free(&c->s[i].buf);
+		free(c->s[i].ev);
+		free(c->s[i].d.str);
+	}
+	free(c->s);
+	free(c->heap);
+	free(c);
 }
 
 static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, int *err)
@@ -516,19 +614,22 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		struct scur *s = &c->s[c->n++];
 		s->stream = (int)i;
 		s->rs = &r->rs[i];
-		s->ev.level = r->streams[i].level;
-		s->ev.cpu = r->streams[i].cpu;
-		pmtr_conv_init(&s->conv, pmtr_level_clock(r, s->ev.level));
+		s->ev = calloc(BATCH, sizeof(*s->ev));
+		s->d.str = malloc(ARENA);
+		if (!s->ev || !s->d.str)
+			goto nomem;
+		for (int k = 0; k < BATCH; k++) {
+			s->ev[k].level = r->streams[i].level;
+			s->ev[k].cpu = r->streams[i].cpu;
+		}
+		pmtr_conv_init(&s->conv, pmtr_level_clock(r, r->streams[i].level));
 	}
 	if (err)
 		*err = 0;
 	return c;
 nomem:
-	if (c) {
-		free(c->s);
-		free(c->heap);
-		free(c);
-	}
+	if (c)
+		cursor_free(c);
 	if (err)
 		*err = PMT_ENOMEM;
 	return NULL;
@@ -558,7 +659,7 @@ static int start(pmt_cursor *c)
 {
 	c->nheap = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		int e = sc_advance(c, &c->s[i]);
+		int e = refill(c, &c->s[i]);
 		if (e < 0)
 			return e;
 		if (e > 0)
@@ -580,26 +681,30 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	int e = c->err;
 	if (e)
 		goto fail;
-	if (!c->started) {
+	struct scur *s = c->pending;
+	if (s) {
+		c->pending = NULL;
+		if (++s->i < s->n) {
+			s->key = s->ev[s->i].time_ns;
+		} else {
+			e = refill(c, s);
+			if (e < 0)
+				goto fail;
+			if (e == 0)
+				c->heap[0] = c->heap[--c->nheap];
+		}
+		if (c->nheap > 1)
+			sift_down(c, 0);
+	} else if (!c->started) {
 		if ((e = start(c)) < 0)
 			goto fail;
-	} else if (c->pending) {
-		struct scur *s = c->pending;
-		c->pending = NULL;
-		e = sc_advance(c, s);
-		if (e < 0)
-			goto fail;
-		if (e == 0)
-			c->heap[0] = c->heap[--c->nheap];
-		if (c->nheap)
-			sift_down(c, 0);
 	}
 	if (err)
 		*err = 0;
 	if (c->nheap == 0)
 		return NULL;
-	c->pending = c->heap[0];
-	return &c->pending->ev;
+	s = c->pending = c->heap[0];
+	return &s->ev[s->i];
 fail:
 	c->err = e;
 	if (err)
@@ -629,14 +734,20 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 		}
 		s->ci = lo;
 		int e;
-		while ((e = sc_advance(c, s)) > 0 && s->ev.time_ns < t_ns)
-			;
+		while ((e = refill(c, s)) > 0) {
+			while (s->i < s->n && s->ev[s->i].time_ns < t_ns)
+				s->i++;
+			if (s->i < s->n)
+				break;
+		}
 		if (e < 0) {
 			c->err = e;
 			return e;
 		}
-		if (e > 0)
+		if (e > 0) {
+			s->key = s->ev[s->i].time_ns;
 			c->heap[c->nheap++] = s;
+		}
 	}
 	heap_build(c);
 	c->started = 1;
@@ -645,13 +756,8 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 
 void pmt_cursor_close(pmt_cursor *c)
 {
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->n; i++)
-		pmtr_chunkbuf_free(&c->s[i].buf);
-	free(c->s);
-	free(c->heap);
-	free(c);
+	if (c)
+		cursor_free(c);
 }
 
 /* --------------------------------------------------------------- check */
@@ -663,10 +769,12 @@ int64_t pmt_reader_check(pmt_reader *r)
 	if (r->checked)
 		return r->check_result;
 	struct chunkbuf b = {0};
-	struct dec *d = malloc(sizeof(*d));
+	struct dec *d = calloc(1, sizeof(*d));
 	struct pmt_event ev;
-	if (!d)
+	if (!d || !(d->str = malloc(PMT_MAX_STRING + 1))) {
+		free(d);
 		return PMT_ENOMEM;
+	}
 	for (size_t i = 0; i < r->nchunks; i++) {
 		const struct rchunk *c = &r->chunks[i];
 		if (c->stream < 0)
@@ -674,6 +782,7 @@ int64_t pmt_reader_check(pmt_reader *r)
 		int e = pmtr_load_chunk(r, i, &b);
 		if (e == PMT_ENOMEM || e == PMT_EIO) {
 			pmtr_chunkbuf_free(&b);
+			free(d->str);
 			free(d);
 			return e;
 		}
@@ -681,7 +790,7 @@ int64_t pmt_reader_check(pmt_reader *r)
 			continue;
 		dec_start(d, b.raw, c);
 		const char *why = NULL;
-		while (d->left && !(e = dec_next(d, &ev, &why)))
+		while (d->left && (d->strpos = 0, !(e = dec_next(d, &ev, &why))))
 			;
 		if (!e)
 			e = dec_end(d, c, &why);
@@ -689,6 +798,7 @@ int64_t pmt_reader_check(pmt_reader *r)
 			pmtr_damage(r, c->off, e, "record %u of the chunk: %s", c->count - d->left, why);
 	}
 	pmtr_chunkbuf_free(&b);
+	free(d->str);
 	free(d);
 	r->checked = 1;
 	r->check_result = (int64_t)r->info.ndamage;

@@ -649,6 +649,7 @@ static void blocked_end(struct tl *t, struct tl_guest *g, struct tl_task *p, uin
 		return;
 	p->stall_ns += sum;
 	p->stall_count++;
+	hist_add(&g->stall_hist, (uint64_t)sum);
 	if (sum > p->max_stall_ns)
 		p->max_stall_ns = sum;
 	struct tl_stall s = { sum, t0, t1, p->tid, waker, (uint32_t)(g - t->guests), bestep };
@@ -933,6 +934,7 @@ void tl_free(struct tl *t)
 		}
 		free(g->vcpus);
 		free(g->busy_hist);
+		hist_release(&g->stall_hist);
 		free(g->runbusy_hist);
 		free(g->gap);
 		free(g->tasks);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pmt.h"
+#include "analyze/engine/hist.h"
 
 enum tl_hstate { TL_UNKNOWN = 0, TL_RUN, TL_RUNNABLE, TL_BLOCKED, TL_NSTATES };
 
@@ -128,6 +129,7 @@ struct tl_guest {
 	uint32_t ntasks, captasks;
 	uint32_t *hash;            /* tid -> index + 1                             */
 	uint32_t hashcap;
+	struct hist stall_hist;    /* stalls > 0 (ns), for percentiles            */
 	int64_t last_loss_end;     /* latest end of a loss that concerns us       */
 	uint8_t *gap;              /* per vCPU: a loss awaits its next event     */
 	int64_t lost_events;

@@ -233,9 +233,11 @@ typedef struct pmt_writer pmt_writer;
 /* Called with bytes to append; returns 0 or a negative PMT_E* code. */
 typedef int (*pmt_write_fn)(void *opaque, const void *buf, size_t len);
 
+/* In-memory values (not the on-disk codec bytes): zero-initialized options
+ * give the default, zlib. */
 enum pmt_codec {
-	PMT_CODEC_NONE = 0,
-	PMT_CODEC_ZLIB = 1,
+	PMT_CODEC_ZLIB = 0,
+	PMT_CODEC_NONE = 1,
 };
 
 struct pmt_writer_opts {

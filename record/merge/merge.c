@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pmt.h"
@@ -246,6 +247,10 @@ int main(int argc, char **argv)
 				claimed[k] = 1;
 				g[i].out_level = (int)k;
 				g[i].placeholder = 1;
+				for (size_t st = 0; st < hi->nstreams; st++)
+					if (hi->streams[st].level == k && hi->streams[st].events)
+						die(host_path, "guest '%s' already has events in it (a merged file?)",
+						    g[i].name);
 			}
 		const char *bind = kv_find(binds, nbinds, g[i].name);
 		if (bind) {
@@ -305,14 +310,21 @@ int main(int argc, char **argv)
 			usage_err("--clock-offset %s: no guest file is named '%s'", offs[k].name, offs[k].name);
 	}
 
-	/* ---- the output */
+	/* ---- the output: a temporary file renamed at the end, unless OUT is
+	 * not a regular file (/dev/null, a pipe): a rename would replace it. */
+	struct stat st;
+	int direct = stat(out_path, &st) == 0 && !S_ISREG(st.st_mode);
 	size_t plen = strlen(out_path) + 32;
 	tmp_path = malloc(plen);
 	if (!tmp_path)
 		die(NULL, "out of memory");
 	snprintf(tmp_path, plen, "%s.tmp%d", out_path, (int)getpid());
+	if (direct) {
+		free(tmp_path);
+		tmp_path = NULL;
+	}
 	int err = 0;
-	pmt_writer *w = pmt_writer_open(tmp_path, NULL, &err);
+	pmt_writer *w = pmt_writer_open(direct ? out_path : tmp_path, NULL, &err);
 	if (!w)
 		die(out_path, "cannot write: %s", pmt_strerror(err));
 #define W(call, what) do { int rc_ = (call); if (rc_ < 0) die(out_path, "%s: %s", what, pmt_strerror(rc_)); } while (0)
@@ -411,7 +423,7 @@ int main(int argc, char **argv)
 		pmt_cursor_close(cur);
 	}
 	W(pmt_writer_close(w), "finishing the file");
-	if (rename(tmp_path, out_path) < 0)
+	if (!direct && rename(tmp_path, out_path) < 0)
 		die(out_path, "cannot rename '%s' to it: %s", tmp_path, strerror(errno));
 	free(tmp_path);
 	tmp_path = NULL;

@@ -283,6 +283,41 @@ $AN latency --split --format csv "$TMP/ho1.pmt" > "$TMP/split-ho.csv" || fail "l
 check "latency --split on a host-only trace names the missing level" \
 	grep -q "guest 'vm': the guest level is missing: the latency split needs both levels" "$TMP/split-ho.csv"
 
+# ------------------------------------------------------------------- diff
+# gang (a) against free (b), Q = 4 ms, N = 5, and the two lockholder runs
+Q=4000 N=5
+gangfree gang $Q $N | $SYN - -o "$TMP/gang.pmt"
+gangfree free $Q $N | $SYN - -o "$TMP/free.pmt"
+$AN diff --format csv "$TMP/gang.pmt" "$TMP/free.pmt" > "$TMP/diff.csv" || fail "diff failed"
+d=$TMP/diff.csv
+expect $d "" a "metric vm.corunning_ns" "$(us $((N * Q))).000"
+expect $d "" b "metric vm.corunning_ns" "0.000"
+expect $d "" change_pct "metric vm.corunning_ns" "-100.0"
+expect $d "" b "metric vm.skewed_ns" "$(us $((2 * N * Q))).000"
+expect $d "" change "metric vm.skewed_ns" "$(us $((2 * N * Q))).000"
+expect $d "" change_pct "metric vm.skewed_ns" ""
+expect $d "" b "metric vm.skewed_share" "1.000"
+expect $d "" b "metric vm.skew_max_ns" "$(us $Q).000"
+expect $d "" a "metric vm.steal_ns" "$(us $((2 * N * Q))).000"
+expect $d "" change "metric vm.steal_ns" "0.000"
+expect $d "" a "metric vm.idle_ns" "$(us $Q).000"
+# no stall at all: p50 not measurable (empty), totals 0
+expect $d "" a "metric vm.stall_p50_ns" ""
+expect $d "" a "metric vm.stall_ns" "0.000"
+$AN diff --format csv "$TMP/lh1.pmt" "$TMP/lh2.pmt" > "$TMP/diff2.csv" || fail "diff lockholder"
+# stalls: 2D + (B - B3): 8 ms in lh1, 2 x 3.5 + 1.5 = 8.5 ms in lh2
+expect $TMP/diff2.csv "" a "metric vm.stall_ns" "8000000.000"
+expect $TMP/diff2.csv "" b "metric vm.stall_ns" "8500000.000"
+expect $TMP/diff2.csv "" change_pct "metric vm.stall_ns" "6.2"
+expect $TMP/diff2.csv "" b "metric vm.stall_max_ns" "3500000.000"
+# wakeup latency of the guest: 0, 1, 2, 1 ms in both: p50 1 ms within 1/32
+p50=$(cell $TMP/diff2.csv "" a metric vm.latency_p50_ns)
+check "guest latency p50 within 3.2% of 1 ms ($p50)" awk -v v="$p50" 'BEGIN { exit !(v >= 968000 && v <= 1032000) }'
+expect $TMP/diff2.csv "" a "metric vm.latency_max_ns" "2000000.000"
+expect $TMP/diff2.csv "" a "metric vm.host_delay_ns" "3000000.000"
+$AN diff "$TMP/gang.pmt" 2> "$TMP/err"
+check_eq "diff with one file: usage error" 2 $?
+
 # ------------------------------------------------------------- bad input
 # a plain host trace (no guest, no bindings): every two-level report says so
 printf 'span 1ms\nhost 1\nrun host 0 0 1ms 7\n' | $SYN - -o "$TMP/plain.pmt"

@@ -7,6 +7,7 @@
 #include "tests/unit/fmt_util.h"
 
 #include "format/internal.h"
+#include "format/reader.h"
 
 #include <stdio.h>
 
@@ -334,6 +335,41 @@ static void test_spec_example_bytes(void)
 	free(m.p);
 }
 
+/* The reader's incremental conversion equals pmt_clock_to_ns everywhere:
+ * odd ratios, huge and zero steps, wrap of raw - raw_base, saturation. */
+static void test_clock_conversion_exact(void)
+{
+	static const uint64_t nums[][2] = {{1, 1}, {5, 12}, {1000000000, 2399999847u}, {3, 1},
+					   {UINT64_MAX / 3, UINT64_MAX / 7}, {7, 1ull << 40}, {1, 3}};
+	uint64_t s = 5;
+	size_t bad = 0;
+	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+		for (int base = 0; base < 3; base++) {
+			struct pmt_clock c = {.mult_num = nums[k][0], .mult_den = nums[k][1],
+					      .raw_base = base == 0 ? 0 : base == 1 ? 123456789 : UINT64_MAX - 1000,
+					      .ref_base_ns = base == 2 ? -5000 : 77};
+			struct conv v;
+			pmtr_conv_init(&v, &c);
+			uint64_t ts = rnd(&s) >> (rnd(&s) % 64);
+			for (int i = 0; i < 20000; i++) {
+				uint64_t step = rnd(&s) % 10 == 0 ? rnd(&s) >> (rnd(&s) % 64) : rnd(&s) % 5000;
+				ts = ts + step < ts ? ts : ts + step;
+				if (i % 1000 == 999)
+					ts = rnd(&s); /* a jump back starts afresh */
+				if (pmtr_conv_ns(&v, ts) != pmt_clock_to_ns(&c, ts))
+					bad++;
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* Known answers: 2.4 GHz ticks to ns, and a negative offset. */
+	struct pmt_clock t = {.mult_num = 5, .mult_den = 12, .raw_base = 1000, .ref_base_ns = 10};
+	CU_ASSERT_EQUAL(pmt_clock_to_ns(&t, 1000 + 24), 10 + 10);
+	CU_ASSERT_EQUAL(pmt_clock_to_ns(&t, 1000 + 23), 10 + 9);
+	CU_ASSERT_EQUAL(pmt_clock_to_ns(&t, 1000 - 1), 10 - 1);
+	CU_ASSERT_EQUAL(pmt_clock_to_ns(&t, 1000 - 13), 10 - 6);
+}
+
 void pmt_cu_register(void)
 {
 	CU_pSuite s = CU_add_suite("format round trip", NULL, NULL);
@@ -345,4 +381,5 @@ void pmt_cu_register(void)
 	CU_add_test(s, "small chunks cut mid-stream keep every event and the order", test_small_chunks);
 	CU_add_test(s, "the smallest chunks keep every event and the order", test_one_event_chunks);
 	CU_add_test(s, "the records of the format document's example are the bytes it shows", test_spec_example_bytes);
+	CU_add_test(s, "reference ns are exact: the reader's fast conversion equals the formula", test_clock_conversion_exact);
 }

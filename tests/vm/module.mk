@@ -35,3 +35,24 @@ static:
 vmtest: static
 	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
 	$(Q)O=$(O) tests/run-tests tests/vm/vmtest.sh
+
+# make vmruns: run the test bed and keep its merged traces: tests/vm/runs/free.pmt
+# and pinned.pmt (the same workload with vCPU threads free / pinned to pCPU 0, the
+# pair 'pmt-analyze diff' compares) and sample-traces/vm-tcg-free.pmt.
+vmruns: static
+	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
+	$(Q)rm -rf $(O)/vmruns && PMT_VM_KEEP=$(O)/vmruns O=$(O) bash tests/vm/vmtest.sh
+	$(Q)mkdir -p tests/vm/runs
+	$(Q)cp $(O)/vmruns/free/merged.pmt tests/vm/runs/free.pmt
+	$(Q)cp $(O)/vmruns/pinned/merged.pmt tests/vm/runs/pinned.pmt
+	$(Q)cp $(O)/vmruns/free/merged.pmt sample-traces/vm-tcg-free.pmt
+	$(Q)cp $(O)/vmruns/free/check.txt tests/vm/runs/free.check
+	$(Q)cp $(O)/vmruns/pinned/check.txt tests/vm/runs/pinned.check
+
+# pmt-merge on generated pairs (no VM, no root).
+$(O)/tests/mkpair: $(O)/obj/tests/vm/mkpair.o $(O)/obj/record/sync.o $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/vm/mkpair.o $(O)/obj/record/sync.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+TEST_EXTRA += $(O)/tests/mkpair
+SCRIPT_TESTS += tests/vm/merge.sh

@@ -41,7 +41,9 @@ at_exit vm_kill
 
 # run_vm MODE DIR: one boot; MODE free|pinned. Leaves DIR/{host,guest,merged}.pmt.
 run_vm() {
-	local mode=$1 dir=$2 name=pmt-vmtest-$$-$1
+	# The guest is found by PID, so every run can call it 'tb' (stable level
+	# names in the kept files) even when two test beds run at once.
+	local mode=$1 dir=$2 name=tb
 	mkdir -p "$dir/share/bin"
 	cp "$STATIC" "$dir/share/bin/pmt-record"
 	cp "$WORKLOAD" "$dir/share/bin/workload"
@@ -68,7 +70,7 @@ run_vm() {
 		kill -0 "$VM_QEMU_PID" 2>/dev/null || { echo "the guest died while booting"; return 1; }
 		sleep 0.1
 	done
-	"$BIN/pmt-record" --vm "$name" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
+	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
 	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
 	for i in $(seq 100); do
@@ -122,6 +124,20 @@ for mode in free pinned; do
 	fi
 	[ -n "${PMT_VM_KEEP:-}" ] && mkdir -p "$PMT_VM_KEEP" && cp -r "$dir" "$PMT_VM_KEEP/"
 done
+
+# pmt-record --vm on what is not a QEMU guest: one line, exit 1, no file.
+rec_bad() { # rec_bad DESCRIPTION EXPECTED-TEXT SPEC
+	rm -f "$TMP/badrec.pmt"
+	"$BIN/pmt-record" --vm "$3" -o "$TMP/badrec.pmt" --duration 0.1 >/dev/null 2>"$TMP/badrec.err"
+	local rc=$?
+	if [ $rc -eq 1 ] && grep -q "$2" "$TMP/badrec.err" && [ ! -s "$TMP/badrec.pmt" ]; then
+		ok "pmt-record --vm refuses $1: $(head -n 1 "$TMP/badrec.err")"
+	else
+		fail "pmt-record --vm on $1: status $rc, '$(head -n 3 "$TMP/badrec.err")'"
+	fi
+}
+rec_bad "a process without vCPU threads" "no vCPU threads" $$
+rec_bad "a guest name no QEMU has" "no QEMU guest named" "no-such-guest-$$"
 
 # Inconsistent inputs, from the free run's files: refused, nothing written.
 dir=$TMP/free

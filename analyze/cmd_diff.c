@@ -38,6 +38,7 @@ struct lvl {
 struct coll {
 	struct lvl *lv;
 	size_t nlv;
+	int64_t lo, hi;            /* accounting window (reference ns)          */
 	size_t off;                /* entity private area: int64_t *cpu_ns      */
 	int oom;
 };
@@ -45,7 +46,7 @@ struct coll {
 static void c_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 {
 	struct coll *c = ctx;
-	if (m->ent->level >= c->nlv)
+	if (m->ent->level >= c->nlv || m->time_ns < c->lo || m->time_ns > c->hi)
 		return;
 	if (m->kind == ENG_MIG_MIGRATE)
 		c->lv[m->ent->level].migrates++;
@@ -58,6 +59,8 @@ static void c_lat(void *ctx, struct eng *e, const struct eng_latency *l)
 	struct coll *c = ctx;
 	if (l->ent->level >= c->nlv || l->wake_ns < 0)
 		return; /* not a wakeup: runnable after a preemption */
+	if (l->run_ns < c->lo || l->run_ns > c->hi)
+		return;
 	if (l->flags & ENG_F_END_INFERRED)
 		c->lv[l->ent->level].lat_excluded++;
 	else
@@ -67,7 +70,9 @@ static void c_lat(void *ctx, struct eng *e, const struct eng_latency *l)
 static void c_iv(void *ctx, struct eng *e, const struct eng_interval *iv)
 {
 	struct coll *c = ctx;
-	if (iv->state != ENG_RUNNING || iv->end_ns <= iv->start_ns)
+	int64_t s0 = iv->start_ns > c->lo ? iv->start_ns : c->lo;
+	int64_t s1 = iv->end_ns < c->hi ? iv->end_ns : c->hi;
+	if (iv->state != ENG_RUNNING || s1 <= s0)
 		return;
 	int64_t **x = eng_priv(iv->ent, c->off);
 	if (!*x) {
@@ -77,7 +82,7 @@ static void c_iv(void *ctx, struct eng *e, const struct eng_interval *iv)
 			return;
 		}
 	}
-	(*x)[iv->cpu] += iv->end_ns - iv->start_ns;
+	(*x)[iv->cpu] += s1 - s0;
 }
 
 static const struct eng_module coll_module = {
@@ -108,8 +113,10 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
-/* Run one trace and fill F; returns 0 or -1 after an error line. */
-static int collect(struct cli *cl, const char *path, struct figs *F)
+/* Run one trace and fill F; returns 0 or -1 after an error line. With
+ * guest_window, everything is accounted only while the guest levels have
+ * events (from their first to their last event). */
+static int collect(struct cli *cl, const char *path, struct figs *F, int guest_window)
 {
 	int rc = -1;
 	pmt_reader *r = cli_open(cl, path);
@@ -121,6 +128,32 @@ static int collect(struct cli *cl, const char *path, struct figs *F)
 	const struct pmt_info *info = pmt_reader_info(r);
 	struct tl_opts to = { 0 };
 	tl_opts_window(cl, &to);
+	c.lo = cl->has_time ? to.t_lo : INT64_MIN;
+	c.hi = cl->has_time ? to.t_hi : INT64_MAX;
+	if (guest_window) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+		for (size_t s = 0; s < info->nstreams; s++) {
+			const struct pmt_stream_info *si = &info->streams[s];
+			if (si->level >= info->nlevels || !si->events ||
+			    info->levels[si->level].kind != PMT_LEVEL_GUEST)
+				continue;
+			if (si->first_ns < lo)
+				lo = si->first_ns;
+			if (si->last_ns > hi)
+				hi = si->last_ns;
+		}
+		if (lo > hi) {
+			cli_error(cl, "'%s': --guest-window: no guest level with events in this trace", path);
+			pmt_reader_close(r);
+			return -1;
+		}
+		if (lo > c.lo)
+			c.lo = lo;
+		if (hi < c.hi)
+			c.hi = hi;
+		to.t_lo = c.lo;
+		to.t_hi = c.hi;
+	}
 	t = tl_new(info, &to);
 	e = eng_new(info);
 	c.nlv = info->nlevels;
@@ -134,7 +167,9 @@ static int collect(struct cli *cl, const char *path, struct figs *F)
 	eng_add_module(e, tl_eng_module(), t);
 	if (tl_drive(cl, path, r, e, t) < 0)
 		goto out;
-	double dur = (double)(eng_trace_end(e) - eng_trace_start(e)) / 1e9;
+	int64_t w0 = c.lo > eng_trace_start(e) ? c.lo : eng_trace_start(e);
+	int64_t w1 = c.hi < eng_trace_end(e) ? c.hi : eng_trace_end(e);
+	double dur = w1 > w0 ? (double)(w1 - w0) / 1e9 : 0;
 	put(F, 1, dur, "duration_s");
 	for (size_t l = 0; l < c.nlv; l++) {
 		const struct eng_level *lv = eng_level_at(e, l);
@@ -269,16 +304,26 @@ static void row(struct table *t, const char *name, const struct fig *a, const st
 	table_end_row(t);
 }
 
+static int gw_opt(void *ctx, int id, const char *arg)
+{
+	*(int *)ctx = 1;
+	return 0;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	static const struct col cols[] = {
 		{ "metric", COL_STR, 0, 0 }, { "a", COL_FLOAT, 0, 3 }, { "b", COL_FLOAT, 0, 3 },
 		{ "change", COL_FLOAT, 0, 3 }, { "change_pct", COL_FLOAT, 0, 1 },
 	};
+	static const struct cli_opt opts[] = {
+		{ "guest-window", 0, 1, "  --guest-window           account each trace only while its guests recorded" },
+		{ NULL, 0, 0, NULL },
+	};
 	struct cli c;
-	int rc = CLI_EXIT_ERROR;
-	int p = cli_parse(&c, "pmt-analyze diff", "pmt-analyze diff A.pmt B.pmt", argc, argv,
-			  NULL, NULL, NULL);
+	int rc = CLI_EXIT_ERROR, gw = 0;
+	int p = cli_parse(&c, "pmt-analyze diff", "pmt-analyze diff [--guest-window] A.pmt B.pmt",
+			  argc, argv, opts, gw_opt, &gw);
 	if (p)
 		return p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	if (c.nargs != 2) {
@@ -291,7 +336,7 @@ int cmd_diff(int argc, char **argv)
 		cli_error(&c, "out of memory");
 		goto out;
 	}
-	if (collect(&c, c.args[0], A) < 0 || collect(&c, c.args[1], B) < 0)
+	if (collect(&c, c.args[0], A, gw) < 0 || collect(&c, c.args[1], B, gw) < 0)
 		goto out;
 	FILE *fp;
 	struct out *o = cli_out_open(&c, &fp);

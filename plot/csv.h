@@ -29,7 +29,8 @@ int csv_next(struct csv *c);
 int csv_new_table(const struct csv *c);
 /* Name from the table's "# table:" line, or "" when it had none. */
 const char *csv_table_name(const struct csv *c);
-/* Index of a column of the current table, or -1. */
+/* Index of a column of the current table (after the end of the document:
+ * of the last table, also when it had no rows), or -1. */
 int csv_col(const struct csv *c, const char *name);
 /* First of several names that exists (NULL-terminated list), or -1. */
 int csv_col_any(const struct csv *c, const char *const *names);

@@ -11,6 +11,7 @@
  *    (`pmt-analyze stalls`, table latency).
  */
 #include "plot/plot.h"
+#include "plot/reports.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,34 +19,27 @@
 
 #define WORST_MAX "100000"
 
-struct series {
-	char name[64];
-	int64_t *v;
-	size_t n, cap;
-	uint64_t total;  /* stalls the report counted (stall_count) */
-};
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-static struct series *series_get(struct series **s, size_t *n, size_t *cap, const char *name)
+static struct rep_series *series_get(struct rep_series **s, size_t *n, size_t *cap, const char *name)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*s)[i].name, name) == 0)
 			return &(*s)[i];
 	if (plot_grow((void **)s, cap, *n + 1, sizeof(**s)) < 0)
 		return NULL;
-	struct series *x = &(*s)[(*n)++];
+	struct rep_series *x = &(*s)[(*n)++];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->name, sizeof(x->name), "%s", name);
 	return x;
 }
 
 /* x range with a log axis when the values span more than two decades. */
-static void x_axis(FILE *f, double lo, double hi, const char *what, const char *unit)
+void rep_x_axis(FILE *f, double lo, double hi, const char *what, const char *unit)
 {
 	if (lo > 0 && hi / lo > 100) {
 		fprintf(f, "set logscale x 10\nset format x '%%g'\n");
@@ -56,15 +50,18 @@ static void x_axis(FILE *f, double lo, double hi, const char *what, const char *
 	fprintf(f, "set xlabel '%s (%s)'\n", what, unit);
 }
 
-static int make_stalls(struct plot *p)
+int rep_stalls_load(struct plot *p, int ti, struct rep_series **out, size_t *nout,
+		    struct csv **notes)
 {
 	static const char *const args[] = { "stalls", "--worst", WORST_MAX, NULL };
-	struct csv *c = plot_report(p, 0, "stalls", args, 0);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "stalls-%d", ti);
+	struct csv *c = plot_report(p, ti, tag, args, 0);
 	if (!c)
 		return -1;
-	struct series *s = NULL;
+	struct rep_series *s = NULL;
 	size_t ns = 0, cap = 0;
-	int r, cg = -1, cv = -1, ccount = -1, in_worst = 0, in_guests = 0, rc = -1;
+	int r, cg = -1, cv = -1, ccount = -1, cst = -1, in_worst = 0, in_guests = 0;
 	while ((r = csv_next(c)) > 0) {
 		if (csv_new_table(c)) {
 			cg = csv_col(c, "guest");
@@ -73,14 +70,16 @@ static int make_stalls(struct plot *p)
 			in_worst = strcmp(csv_table_name(c), "worst") == 0 ||
 				   (csv_col(c, "start_ns") >= 0 && cv >= 0);
 			in_guests = strcmp(csv_table_name(c), "guests") == 0;
+			cst = cv;
 		}
 		if (cg < 0 || (!in_worst && !in_guests))
 			continue;
-		struct series *x = series_get(&s, &ns, &cap, csv_get(c, cg));
+		struct rep_series *x = series_get(&s, &ns, &cap, csv_get(c, cg));
 		if (!x)
-			goto out;
+			goto fail;
 		if (in_guests) {
 			x->total += (uint64_t)csv_get_i(c, ccount, NULL);
+			x->sum_ns += (double)csv_get_i(c, cst, NULL);
 			continue;
 		}
 		int ok;
@@ -88,17 +87,46 @@ static int make_stalls(struct plot *p)
 		if (!ok || v <= 0)
 			continue;
 		if (plot_grow((void **)&x->v, &x->cap, x->n + 1, sizeof(*x->v)) < 0)
-			goto out;
+			goto fail;
 		x->v[x->n++] = v;
 	}
 	if (r < 0) {
 		plot_err("%s: cannot read the stalls report", p->figure);
-		goto out;
+		goto fail;
 	}
+	for (size_t i = 0; i < ns; i++)
+		qsort(s[i].v, s[i].n, sizeof(*s[i].v), cmp_i64);
+	*out = s;
+	*nout = ns;
+	if (notes)
+		*notes = c;
+	else
+		csv_close(c);
+	return 0;
+fail:
+	rep_series_free(s, ns);
+	csv_close(c);
+	return -1;
+}
+
+void rep_series_free(struct rep_series *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i].v);
+	free(s);
+}
+
+static int make_stalls(struct plot *p)
+{
+	struct rep_series *s = NULL;
+	size_t ns = 0;
+	int rc = -1;
+	struct csv *c = NULL;
+	if (rep_stalls_load(p, 0, &s, &ns, &c) < 0)
+		return -1;
 	int64_t vmin = INT64_MAX, vmax = 0;
 	size_t nstalls = 0;
 	for (size_t i = 0; i < ns; i++) {
-		qsort(s[i].v, s[i].n, sizeof(*s[i].v), cmp_i64);
 		if (s[i].n) {
 			if (s[i].v[0] < vmin)
 				vmin = s[i].v[0];
@@ -120,6 +148,8 @@ static int make_stalls(struct plot *p)
 	fprintf(d, "# stall_%s fraction_at_most\n", unit);
 	for (size_t i = 0; i < ns; i++) {
 		fprintf(d, "# guest %s: %zu stalls\n", s[i].name, s[i].n);
+		if (!s[i].n) /* an empty block would shift gnuplot's index numbers */
+			fprintf(d, "NaN NaN\n");
 		/* at most ~2000 points: every k-th order statistic and the last */
 		size_t step = s[i].n > 2000 ? s[i].n / 2000 : 1;
 		if (s[i].n) /* the step up at the shortest stall starts from 0 */
@@ -134,7 +164,7 @@ static int make_stalls(struct plot *p)
 	if (plot_data_close(d) < 0 || gp_begin(p) < 0)
 		goto out;
 	FILE *f = p->gp;
-	x_axis(f, nstalls ? (double)vmin / div : 1, nstalls ? (double)vmax / div : 10,
+	rep_x_axis(f, nstalls ? (double)vmin / div : 1, nstalls ? (double)vmax / div : 10,
 	       "stall duration", unit);
 	fprintf(f, "set ylabel 'fraction of stalls'\nset yrange [0:1.02]\nset ytics 0,0.25,1\n");
 	fprintf(f, "set grid xtics ytics lc rgb '#dddddd' lw 0.5 dt 1\n");
@@ -160,20 +190,12 @@ static int make_stalls(struct plot *p)
 	fprintf(f, "\n");
 	rc = 0;
 out:
-	for (size_t i = 0; i < ns; i++)
-		free(s[i].v);
-	free(s);
+	rep_series_free(s, ns);
 	csv_close(c);
 	return rc;
 }
 
 /* ------------------------------------------------------------- latency */
-
-struct qrow {
-	char name[96];
-	double q[4];  /* p50, p95, p99, max (ns) */
-	uint64_t count;
-};
 
 struct split {
 	char name[64];
@@ -188,9 +210,8 @@ static int by_wakeups(const void *a, const void *b)
 	return tx > ty ? -1 : tx < ty;
 }
 
-/* The overall rows of the latency report for one level (NULL: all). */
-static int latency_rows(struct plot *p, const char *level, struct qrow *out, int *nout,
-			struct csv **notes)
+int rep_latency_load(struct plot *p, int ti, const char *level, struct rep_quant *out,
+		     int *nout, struct csv **notes)
 {
 	const char *args[4] = { "latency", NULL, NULL, NULL };
 	char tag[80];
@@ -198,8 +219,8 @@ static int latency_rows(struct plot *p, const char *level, struct qrow *out, int
 		args[1] = "--level";
 		args[2] = level;
 	}
-	snprintf(tag, sizeof(tag), "latency-%d", *nout);
-	struct csv *c = plot_report(p, 0, tag, args, 0);
+	snprintf(tag, sizeof(tag), "latency-%d-%d", ti, *nout);
+	struct csv *c = plot_report(p, ti, tag, args, 0);
 	if (!c)
 		return -1;
 	static const char *const qn[4] = { "p50_ns", "p95_ns", "p99_ns", "max_ns" };
@@ -214,9 +235,9 @@ static int latency_rows(struct plot *p, const char *level, struct qrow *out, int
 		}
 		if (cm < 0 || cc < 0 || cq[3] < 0 || strcmp(csv_get(c, cc), "(all)") != 0)
 			continue;
-		if (*nout >= 16)
+		if (*nout >= REP_MAXQ)
 			break;
-		struct qrow *q = &out[*nout];
+		struct rep_quant *q = &out[*nout];
 		q->count = (uint64_t)csv_get_i(c, cn, NULL);
 		if (!q->count)
 			continue;
@@ -233,7 +254,7 @@ static int latency_rows(struct plot *p, const char *level, struct qrow *out, int
 		csv_close(c);
 		return -1;
 	}
-	if (*notes)
+	if (!notes || *notes)
 		csv_close(c);
 	else
 		*notes = c;
@@ -285,17 +306,17 @@ static int split_rows(struct plot *p, struct split **out, size_t *nout)
 static int make_latency(struct plot *p)
 {
 	const struct plot_trace *t = &p->tr[0];
-	struct qrow q[16];
+	struct rep_quant q[REP_MAXQ];
 	int nq = 0, rc = -1;
 	struct csv *notes = NULL;
 	struct split *sp = NULL;
 	size_t nsp = 0;
 	if (t->nlevels <= 1) {
-		if (latency_rows(p, NULL, q, &nq, &notes) < 0)
+		if (rep_latency_load(p, 0, NULL, q, &nq, &notes) < 0)
 			goto out;
 	} else {
 		for (int l = 0; l < t->nlevels; l++)
-			if (latency_rows(p, t->levels[l].name, q, &nq, &notes) < 0)
+			if (rep_latency_load(p, 0, t->levels[l].name, q, &nq, &notes) < 0)
 				goto out;
 	}
 	int two = 0;
@@ -365,7 +386,7 @@ static int make_latency(struct plot *p)
 		fprintf(f, "set multiplot\n");
 		fprintf(f, "set size 1, %.4f\nset origin 0, %.4f\n", top_h, 1 - top_h);
 	}
-	x_axis(f, qmin < 1e300 ? qmin / div : 1, qmax > 0 ? qmax / div : 10, "latency", unit);
+	rep_x_axis(f, qmin < 1e300 ? qmin / div : 1, qmax > 0 ? qmax / div : 10, "latency", unit);
 	fprintf(f, "set ylabel 'percentile'\nset yrange [-0.3:3.3]\nset ytics ('p50' 0, 'p95' 1, 'p99' 2, 'max' 3)\n");
 	fprintf(f, "set grid xtics ytics lc rgb '#dddddd' lw 0.5 dt 1\n");
 	fprintf(f, "set key outside top center horizontal maxrows 2 samplen 2\n");
@@ -382,7 +403,7 @@ static int make_latency(struct plot *p)
 	fprintf(f, "\n");
 	if (nsp) {
 		double bot_h = 1 - 2.3 / p->height_in;
-		fprintf(f, "unset label 96\nunset label 97\nunset label 99\nunset logscale x\nunset grid\n");
+		fprintf(f, "unset label 96\nunset label 97\nunset label 98\nunset label 99\nunset logscale x\nunset grid\n");
 		fprintf(f, "set size 1, %.4f\nset origin 0, 0\n", bot_h);
 		fprintf(f, "set xlabel 'mean wakeup latency (%s)'\nset ylabel ''\n", sunit);
 		fprintf(f, "set xrange [0:%.6g]\nset yrange [%zu.6:-0.6]\n", smax / sdiv * 1.05,

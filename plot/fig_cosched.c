@@ -5,44 +5,43 @@
  * per guest, in percent of the sum of the four (the time analysed).
  */
 #include "plot/plot.h"
+#include "plot/reports.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* The last part, unknown_ns (lost events), is optional in the report and
  * drawn only when not zero. */
-#define NPART 5
-#define NNEED 4
-static const char *const part_col[NPART] = { "corunning_ns", "skewed_ns", "stalled_ns",
-					     "idle_ns", "unknown_ns" };
-static const char *const part_name[NPART] = { "co-running", "skewed", "stalled", "idle",
-					      "unknown" };
+const char *const rep_part_col[REP_NPART] = { "corunning_ns", "skewed_ns", "stalled_ns",
+					      "idle_ns", "unknown_ns" };
+const char *const rep_part_name[REP_NPART] = { "co-running", "skewed", "stalled", "idle",
+					       "unknown" };
 /* green, orange hatched, vermillion cross-hatched, light grey, white hatched */
-static const char *const part_color[NPART] = { "#009E73", "#E69F00", "#D55E00", "#DDDDDD",
-					       "#FFFFFF" };
-static const int part_pattern[NPART] = { 0, 4, 2, 0, 6 };
+const char *const rep_part_color[REP_NPART] = { "#009E73", "#E69F00", "#D55E00", "#DDDDDD",
+						"#FFFFFF" };
+const int rep_part_pattern[REP_NPART] = { 0, 4, 2, 0, 6 };
 
-struct bar {
-	char name[64];
-	double ns[NPART];
-};
-
-static int make(struct plot *p)
+/* The cosched report of trace ti: one bar per guest. 0, or -1 after a message. */
+int rep_cosched_load(struct plot *p, int ti, struct rep_cosched **out, size_t *nout,
+		     int *unknown, struct csv **notes)
 {
 	static const char *const args[] = { "cosched", NULL };
-	struct csv *c = plot_report(p, 0, "cosched", args, 0);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "cosched-%d", ti);
+	struct csv *c = plot_report(p, ti, tag, args, 0);
 	if (!c)
 		return -1;
-	struct bar *bars = NULL;
+	struct rep_cosched *bars = NULL;
 	size_t nbars = 0, cap = 0;
-	int r, cg = -1, cols[NPART];
-	int found = 0, unknown = 0;
+	int r, cg = -1, cols[REP_NPART];
+	int found = 0;
+	*unknown = 0;
 	while ((r = csv_next(c)) > 0) {
 		if (csv_new_table(c)) {
 			cg = csv_col(c, "guest");
 			int all = cg >= 0;
-			for (int k = 0; k < NPART; k++)
-				all &= (cols[k] = csv_col(c, part_col[k])) >= 0 || k >= NNEED;
+			for (int k = 0; k < REP_NPART; k++)
+				all &= (cols[k] = csv_col(c, rep_part_col[k])) >= 0 || k >= REP_NNEED;
 			if (!all)
 				cg = -1;
 			found |= cg >= 0;
@@ -51,33 +50,54 @@ static int make(struct plot *p)
 			continue;
 		if (plot_grow((void **)&bars, &cap, nbars + 1, sizeof(*bars)) < 0)
 			goto fail;
-		struct bar *b = &bars[nbars++];
+		struct rep_cosched *b = &bars[nbars++];
 		snprintf(b->name, sizeof(b->name), "%s", csv_get(c, cg));
-		for (int k = 0; k < NPART; k++) {
+		for (int k = 0; k < REP_NPART; k++) {
 			b->ns[k] = csv_get_f(c, cols[k], NULL);
 			if (b->ns[k] < 0)
 				b->ns[k] = 0;
 		}
-		unknown |= b->ns[NPART - 1] > 0;
+		*unknown |= b->ns[REP_NPART - 1] > 0;
 	}
 	if (r < 0 || !found) {
 		plot_err("%s: the cosched report has no table with columns guest, idle_ns, "
 			 "corunning_ns, skewed_ns, stalled_ns", p->figure);
 		goto fail;
 	}
+	*out = bars;
+	*nout = nbars;
+	if (notes)
+		*notes = c;
+	else
+		csv_close(c);
+	return 0;
+fail:
+	free(bars);
+	csv_close(c);
+	return -1;
+}
+
+static int make(struct plot *p)
+{
+	struct rep_cosched *bars = NULL;
+	size_t nbars = 0;
+	int unknown = 0;
+	struct csv *c = NULL;
+	if (rep_cosched_load(p, 0, &bars, &nbars, &unknown, &c) < 0)
+		return -1;
 	char dname[300];
 	FILE *d = plot_data(p, "parts", dname, sizeof(dname));
 	if (!d)
 		goto fail;
 	fprintf(d, "# co-scheduling partition per guest, percent of the time analysed\n");
-	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s, %s\n", part_name[0],
-		part_name[1], part_name[2], part_name[3], part_name[4]);
+	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s, %s\n", rep_part_name[0],
+		rep_part_name[1], rep_part_name[2], rep_part_name[3], rep_part_name[4]);
 	fprintf(d, "# bar y xlo xhi ylo yhi percent label guest\n");
-	for (int k = 0; k < NPART; k++) {
-		fprintf(d, "# %s\n", part_name[k]);
+	for (int k = 0; k < REP_NPART; k++) {
+		fprintf(d, "# %s\n", rep_part_name[k]);
 		for (size_t i = 0; i < nbars; i++) {
 			double tot = 0, below = 0;
-			for (int j = 0; j < NPART; j++) {
+			for (int j = 0; j < REP_NPART; j++) {
 				tot += bars[i].ns[j];
 				if (j < k)
 					below += bars[i].ns[j];
@@ -109,12 +129,12 @@ static int make(struct plot *p)
 	}
 	fprintf(f, ") scale 0\n");
 	fprintf(f, "set xlabel 'guest'\n");
-	gp_key_boxes(p, unknown ? NPART : NNEED, part_name, part_color, part_pattern);
+	gp_key_boxes(p, unknown ? REP_NPART : REP_NNEED, rep_part_name, rep_part_color, rep_part_pattern);
 	gp_notes(p, c);
 	fprintf(f, "plot ");
-	for (int k = 0; k < NPART; k++)
-		gp_fill(f, dname, k, "1:2:3:4:5:6", part_color[k], part_pattern[k], k == 0);
-	for (int k = 0; k < NPART; k++)
+	for (int k = 0; k < REP_NPART; k++)
+		gp_fill(f, dname, k, "1:2:3:4:5:6", rep_part_color[k], rep_part_pattern[k], k == 0);
+	for (int k = 0; k < REP_NPART; k++)
 		fprintf(f, ", \\\n     '%s' index %d using 1:($7 >= 7 ? $2 : NaN):8 with labels boxed font SMALL "
 			"tc rgb '#000000'", dname, k);
 	fprintf(f, "\n");

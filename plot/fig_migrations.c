@@ -6,6 +6,7 @@
  * 60 bins across the window, 120 for --size double) is in the axis label.
  */
 #include "plot/plot.h"
+#include "plot/reports.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,13 +35,13 @@ static void fmt_len(char *buf, size_t n, int64_t ns)
 		snprintf(buf, n, "%lld ns", (long long)ns);
 }
 
-/* Count migrations per (level, bin) of trace ti; counts has
- * nlevels * nbins cells. Returns total rows, or -1. */
-static long count_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbins,
-		       uint64_t *counts, int *used, struct csv **notes)
+long rep_migrations_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbins,
+			 uint64_t *counts, int *used, struct csv **notes)
 {
 	static const char *const args[] = { "migrations", NULL };
-	struct csv *c = plot_report(p, ti, "migrations", args, 0);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "migrations-%d", ti);
+	struct csv *c = plot_report(p, ti, tag, args, 0);
 	if (!c)
 		return -1;
 	long rows = 0;
@@ -73,13 +74,20 @@ static long count_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbi
 		csv_close(c);
 		return -1;
 	}
+	if (ct < 0 || cl < 0) { /* no row: the header of an empty table stays readable */
+		ct = csv_col(c, "time_ns");
+		cl = csv_col(c, "level");
+	}
 	if (ct < 0 || cl < 0) {
 		plot_err("%s: the migrations report has no time_ns and level columns",
 			 p->figure);
 		csv_close(c);
 		return -1;
 	}
-	*notes = c;
+	if (notes)
+		*notes = c;
+	else
+		csv_close(c);
 	return rows;
 }
 
@@ -103,7 +111,7 @@ static int make(struct plot *p)
 		plot_err("out of memory");
 		return -1;
 	}
-	long rows = count_bins(p, 0, lo, step, nbins, counts, used, &notes);
+	long rows = rep_migrations_bins(p, 0, lo, step, nbins, counts, used, &notes);
 	if (rows < 0) {
 		free(counts);
 		free(used);

@@ -17,6 +17,7 @@ const struct figure *const plot_figures[] = {
 	&fig_cosched,
 	&fig_stalls,
 	&fig_latency,
+	&fig_compare,
 	NULL,
 };
 

@@ -247,6 +247,10 @@ int main(int argc, char **argv)
 				claimed[k] = 1;
 				g[i].out_level = (int)k;
 				g[i].placeholder = 1;
+				for (size_t st = 0; st < hi->nstreams; st++)
+					if (hi->streams[st].level == k && hi->streams[st].events)
+						die(host_path, "guest '%s' already has events in it (a merged file?)",
+						    g[i].name);
 			}
 		const char *bind = kv_find(binds, nbinds, g[i].name);
 		if (bind) {

@@ -296,6 +296,10 @@ static int guest_record(struct xen_decoder *d, const struct xen_rec *r)
 		return 0;
 	}
 	uint32_t dom = p->cur_dom, vcpu = r->extra[0] & 0xffffu, hi = r->extra[0] >> 16;
+	if (dom >= NDOM) {              /* not a domain id Xen gives out */
+		d->st.guest_dropped++;
+		return 0;
+	}
 	struct xen_domain_info *di = &d->dom[dom];
 	di->guest_records++;
 	if (vcpu + 1 > di->guest_ncpus)

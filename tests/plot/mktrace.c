@@ -8,7 +8,10 @@
  * thread (k + 2c) % 4 in slot k, so every vCPU thread changes pCPU every
  * other slot and waits (runnable) in between. Guest slots of 20 ms: vCPU v
  * runs task 1000 + (j + v) % 6 in slot j. Single level: CPU c runs task
- * 1000 + (j + 3c) % 6 in 20 ms slot j.
+ * 1000 + (j + 3c) % 6 in 20 ms slot j. At each slot boundary a CPU first
+ * switches to its idle task and 1 us later to the next entity, so that an
+ * entity moving between CPUs leaves one before it enters the other (as a
+ * real trace orders it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +21,8 @@
 #define T0 1000000000LL
 #define SPAN 2000000000LL
 
-static int sw(pmt_writer *w, int level, int cpu, int64_t t, uint32_t prev, int state,
-	      uint32_t next)
+static int sw1(pmt_writer *w, int level, int cpu, int64_t t, uint32_t prev, int state,
+	       uint32_t next)
 {
 	struct pmt_event e;
 	memset(&e, 0, sizeof(e));
@@ -31,6 +34,18 @@ static int sw(pmt_writer *w, int level, int cpu, int64_t t, uint32_t prev, int s
 	e.u.sw.prev_state = (uint32_t)state;
 	e.u.sw.next_tid = next;
 	return pmt_writer_append(w, &e);
+}
+
+/* prev leaves at t (idle runs), next enters at t + 1 us */
+static int sw(pmt_writer *w, int level, int cpu, int64_t t, uint32_t prev, int state,
+	      uint32_t next)
+{
+	int err = 0;
+	if (prev)
+		err = sw1(w, level, cpu, t, prev, state, 0);
+	if (!err && next)
+		err = sw1(w, level, cpu, t + 1000, 0, PMT_STATE_RUNNABLE, next);
+	return err;
 }
 
 int main(int argc, char **argv)

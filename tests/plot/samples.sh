@@ -35,7 +35,8 @@ render() {
 		return 1
 	fi
 	for ext in pdf svg png; do
-		if "$PLOT" -q "$fig" "$trace" -o "$TMP/$stem.$ext" --keep "$TMP/k-$stem"; then
+		# shellcheck disable=SC2086 # trace may be several files
+		if "$PLOT" -q "$fig" $trace -o "$TMP/$stem.$ext" --keep "$TMP/k-$stem"; then
 			check "$stem.$ext is valid" valid "$TMP/$stem.$ext"
 		else
 			fail "$stem.$ext: pmt-plot failed"
@@ -97,6 +98,21 @@ fi
 		bash -c "[ \$(grep -c ' 45.4545 \"45%\" \"vm\"$' '$TMP/k-gang/gang-parts.dat') = 2 ]"
 "$PLOT" -q cosched "$TMP/free.pmt" -o "$TMP/free.png" --keep "$TMP/k-free" &&
 	check "free: skewed all the time" grep -q ' 100.0000 "100%" "vm"$' "$TMP/k-free/free-parts.dat"
+
+# ---- compare: gang, free and lockholder side by side
+if render compare "$TMP/gang.pmt $TMP/free.pmt $L" cmp; then
+	d=$TMP/k-cmp/cmp-bars.dat
+	check_eq "compare: 5 figures of 3 traces" 15 "$(rows '^[0-9]' "$d")"
+	check_eq "compare: co-running gang 45%, free 0%, lockholder 75%" "45.4545 0 75" \
+		"$(awk '/^# co-running/{b=1;next} /^#/{b=0} b && /^[0-9]/ {printf "%s ", $2}' "$d" | sed 's/ $//')"
+	check_eq "compare: stall time 0, 0 and 8 ms" "0 0 8" \
+		"$(awk '/^# stall time/{b=1;next} /^#/{b=0} b && /^[0-9]/ {printf "%s ", $2}' "$d" | sed 's/ $//')"
+	check_eq "compare: the lockholder's 3 stalls in its CDF" 4 \
+		"$(awk '/^# lockholder/{b=1;next} /^#/{b=0} b && /^[0-9]/' "$TMP/k-cmp/cmp-dist.dat" | wc -l)"
+fi
+"$PLOT" -q compare "$MIXED" "$SAMPLES/synthetic-pingpong.pmt" -o "$TMP/cmp1.png" --keep "$TMP/k-cmp1" &&
+	check_eq "compare (host-only): migrations/s only; pingpong has none" 0 \
+		"$(awk '/synthetic-pingpong"$/ {print $2}' "$TMP/k-cmp1/cmp1-bars.dat")"
 
 # ---- host-only sample: only the figures its level allows
 out=$("$PLOT" -q all "$MIXED" -o "$TMP/mixed" --format png 2>&1)

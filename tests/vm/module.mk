@@ -48,3 +48,11 @@ vmruns: static
 	$(Q)cp $(O)/vmruns/free/merged.pmt sample-traces/vm-tcg-free.pmt
 	$(Q)cp $(O)/vmruns/free/check.txt tests/vm/runs/free.check
 	$(Q)cp $(O)/vmruns/pinned/check.txt tests/vm/runs/pinned.check
+
+# pmt-merge on generated pairs (no VM, no root).
+$(O)/tests/mkpair: $(O)/obj/tests/vm/mkpair.o $(O)/obj/record/sync.o $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/vm/mkpair.o $(O)/obj/record/sync.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+TEST_EXTRA += $(O)/tests/mkpair
+SCRIPT_TESTS += tests/vm/merge.sh

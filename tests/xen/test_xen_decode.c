@@ -404,6 +404,20 @@ static void guest_records_land_on_the_writing_vcpus_guest_stream(void)
 	xb_free(&b);
 }
 
+static void guest_records_under_an_impossible_domain_are_dropped(void)
+{
+	struct xb b = { 0 };
+	xb_win(&b, 0);
+	xb_cswitch(&b, 100, 0x7fff, 0, 1, 0xfffe, 1);        /* no such domain */
+	xb_rec(&b, 0x0800f000u | 0x001, 0, 0, 3, 1u, 1u, 2u);
+	xb_end(&b);
+	struct cap c = { 0 };
+	struct xen_decode_stats st = decode_image(&b, &c, 1, -1, 0);
+	CU_ASSERT_EQUAL(st.guest_dropped, 1);
+	CU_ASSERT_EQUAL(st.guest_events, 0);
+	xb_free(&b);
+}
+
 void xen_register_decode(void)
 {
 	CU_pSuite s = CU_add_suite("xen records, merge and decoder", NULL, NULL);
@@ -430,4 +444,6 @@ void xen_register_decode(void)
 		    switch_only_traces_decode_from_switch_and_block_records);
 	CU_add_test(s, "guest records land on the writing vCPU's guest stream",
 		    guest_records_land_on_the_writing_vcpus_guest_stream);
+	CU_add_test(s, "guest records under an impossible domain are dropped",
+		    guest_records_under_an_impossible_domain_are_dropped);
 }

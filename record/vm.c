@@ -323,8 +323,9 @@ static int vm_open(struct pmt_rec *r, void **state)
 		}
 		struct stat sb;
 		if (stat("/sys/kernel/debug/kvm", &sb) < 0)
-			pmt_rec_warn(r, "no KVM debugfs (/sys/kernel/debug/kvm): %s; TSC offsets "
-				     "come from kvm_write_tsc_offset events only", strerror(errno));
+			pmt_rec_warn(r, "no KVM debugfs (/sys/kernel/debug/kvm: %s): the guest's TSC "
+				     "offset is not recorded, pmt-merge will need sync pulses (mount it "
+				     "with 'mount -t debugfs none /sys/kernel/debug')", strerror(errno));
 		kvm_meta(r, st, "");
 	}
 	return 0;

@@ -103,11 +103,16 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 				  .ncpus = res->ncpus, .topo = NULL, .guest_id = -1 };
 	if ((rc = pmt_writer_add_level(w, &host)) < 0)
 		return rc;
+	/* One guest level per domain, bound to its vCPUs: its guest events when
+	 * its agent wrote some, none otherwise (the two-level analyses then
+	 * work from the host's view of the domain). */
 	char name[64];
+	uint32_t nlevels = 1;
 	for (uint32_t dom = 0; dom < XEN_DOMID_IDLE; dom++) {
 		const struct xen_domain_info *di = xen_decoder_domain(pass1, (uint16_t)dom);
-		if (!di || !di->guest_records)
+		if (!di || nlevels == PMT_MAX_LEVELS)
 			continue;
+		nlevels++;
 		uint32_t n = di->guest_ncpus > di->nvcpu ? di->guest_ncpus : di->nvcpu;
 		if (n > PMT_MAX_CPUS)
 			n = PMT_MAX_CPUS;
@@ -117,9 +122,10 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 		rc = pmt_writer_add_level(w, &gl);
 		if (rc < 0)
 			return rc;
-		xen_decoder_set_guest_level(d, (uint16_t)dom, (uint16_t)rc, n);
+		uint16_t level = (uint16_t)rc;
+		xen_decoder_set_guest_level(d, (uint16_t)dom, level, n);
 		for (uint32_t v = 0; v < n; v++) {
-			struct pmt_binding b = { .guest_level = (uint16_t)rc, .host_level = 0,
+			struct pmt_binding b = { .guest_level = level, .host_level = 0,
 						 .guest_cpu = v, .host_tid = xen_entity(dom, v) };
 			if ((rc = pmt_writer_add_binding(w, &b)) < 0)
 				return rc;

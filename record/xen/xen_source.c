@@ -7,7 +7,7 @@
  * protocol (record/xen/xen_tbuf.c) when Xen raises VIRQ_TBUF and on
  * pmt-record's periodic poll. The records go through the same merge and
  * decoder as a xentrace import, into the host level (vCPUs on pCPUs) and
- * one guest level per HVM domain (its agent's HVMOP_xentrace records).
+ * one guest level per domain (its agent's HVMOP_xentrace records, if any).
  * Tracing is disabled on stop and again on close, whatever happened.
  * Built only when libxenctrl is found (HAVE_XENCTRL), with -std=gnu11: Xen's
  * public headers need GNU C's anonymous unions. Owner: the Xen area.
@@ -150,6 +150,7 @@ static int describe(struct xen_live *s)
 	if (!info)
 		return PMT_ENOMEM;
 	int n = xc_domain_getinfolist(s->xch, 0, XEN_MAX_DOMAINS, info);
+	uint32_t nlevels = 1;
 	char name[128], comm[160];
 	for (int i = 0; i < n && rc >= 0; i++) {
 		uint32_t dom = info[i].domain, nv = info[i].max_vcpu_id + 1;
@@ -167,8 +168,11 @@ static int describe(struct xen_live *s)
 		snprintf(key, sizeof(key), "xen.domain.%u", dom);
 		if (rc >= 0)
 			rc = pmt_writer_set_meta(w, key, name);
-		if (rc < 0 || !(info[i].flags & XEN_DOMINF_hvm_guest) || nv > PMT_MAX_CPUS)
+		/* Every domain gets a guest level bound to its vCPUs (the two-level
+		 * analyses need it); only HVM guests can fill it (HVMOP_xentrace). */
+		if (rc < 0 || nv > PMT_MAX_CPUS || nlevels == PMT_MAX_LEVELS)
 			continue;
+		nlevels++;
 		struct pmt_level gl = { .kind = PMT_LEVEL_GUEST, .clock = s->r->host_clock,
 					.name = name, .ncpus = nv, .guest_id = (int32_t)dom };
 		rc = pmt_writer_add_level(w, &gl);

@@ -28,6 +28,13 @@ check_eq "guest events on the guest level" "$(streams "$TMP/g.pmt" | sed 's/^0,/
 v=$("$MK" --verify "$TMP/o.pmt" $C)
 check "a given offset maps the clock exactly ($v)" grep -q '^ok: flags 4 uncertainty_ns 0' <<<"$v"
 
+# KVM: the host recorded the vCPUs' TSC offset; no pulses needed.
+"$MK" "$TMP/hk.pmt" "$TMP/gk.pmt" --kvm --no-pulses
+out=$("$M" "$TMP/hk.pmt" "$TMP/gk.pmt" -o "$TMP/k.pmt")
+check "KVM's TSC offset maps the clock: $out" grep -q "clock: KVM TSC offset $C, scaling none" <<<"$out"
+v=$("$MK" --verify "$TMP/k.pmt" $C)
+check "the KVM mapping holds the truth ($v)" grep -q '^ok: flags 4 uncertainty_ns 1$' <<<"$v"
+
 # A host file without --vm's placeholder (e.g. imported from ftrace text): --bind.
 "$MK" "$TMP/h2.pmt" "$TMP/g2.pmt" --no-vm
 "$M" -q "$TMP/h2.pmt" "$TMP/g2.pmt=g" -o "$TMP/b.pmt" --bind g=101,102

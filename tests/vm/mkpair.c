@@ -3,7 +3,7 @@
  * relation, for pmt-merge's tests without a VM (tests/vm/merge.sh).
  *
  *   mkpair HOST.pmt GUEST.pmt [--offset C] [--no-vm] [--no-pulses]
- *          [--bad-pulse] [--drop-write]
+ *          [--bad-pulse] [--drop-write] [--kvm]
  *   mkpair --verify MERGED.pmt C
  *
  * Both levels tick at 2.4 GHz (x86-tsc, 5/12 ns per tick, raw 0 = 0 ns).
@@ -14,7 +14,9 @@
  * reads its TSC 10k..30k ticks before and after each port write and marks
  * them; the host records the write (PMT_HV_SYNC_WRITE) by the thread of the
  * pulse's vCPU. --no-pulses: no markers; --bad-pulse: one write recorded 100 us
- * late; --drop-write: the host misses one write. Guest switches happen while
+ * late; --drop-write: the host misses one write; --kvm: the host file has
+ * KVM's debugfs TSC offset (C) and an identity scaling (ratio 2^48, 48 frac
+ * bits) as pmt-record --vm writes them. Guest switches happen while
  * their vCPU thread runs.
  * --verify checks the merged file's guest clock against the truth at both ends
  * and in the middle of the span: prints "ok ..." and exits 0, or "bad ..." 1.
@@ -85,7 +87,7 @@ static int verify(const char *path, uint64_t c)
 int main(int argc, char **argv)
 {
 	uint64_t c = 1234567890120ull;
-	int no_vm = 0, no_pulses = 0, bad_pulse = 0, drop = 0, err = 0;
+	int no_vm = 0, no_pulses = 0, bad_pulse = 0, drop = 0, kvm = 0, err = 0;
 
 	if (argc == 4 && strcmp(argv[1], "--verify") == 0)
 		return verify(argv[2], strtoull(argv[3], NULL, 10));
@@ -104,6 +106,8 @@ int main(int argc, char **argv)
 			bad_pulse = 1;
 		else if (strcmp(argv[i], "--drop-write") == 0)
 			drop = 1;
+		else if (strcmp(argv[i], "--kvm") == 0)
+			kvm = 1;
 		else {
 			fprintf(stderr, "mkpair: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -126,6 +130,16 @@ int main(int argc, char **argv)
 			struct pmt_task t = {0, 101 + v, 100, PMT_TASK_VCPU, v ? "CPU 1/TCG" : "CPU 0/TCG"};
 			check(pmt_writer_add_binding(h, &b), "binding");
 			check(pmt_writer_add_task(h, &t), "task");
+			if (kvm) {
+				char k[64], val[32];
+				snprintf(k, sizeof(k), "vm.g.vcpu%u.tsc_offset", v);
+				snprintf(val, sizeof(val), "%" PRIu64, c);
+				check(pmt_writer_set_meta(h, k, val), "meta");
+				snprintf(k, sizeof(k), "vm.g.vcpu%u.tsc_scaling_ratio", v);
+				check(pmt_writer_set_meta(h, k, "281474976710656"), "meta");
+				snprintf(k, sizeof(k), "vm.g.vcpu%u.tsc_scaling_frac_bits", v);
+				check(pmt_writer_set_meta(h, k, "48"), "meta");
+			}
 		}
 	}
 	struct pmt_level gown = {0, PMT_LEVEL_HOST, 0, "guest", 2, NULL, -1};

@@ -10,12 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ivl_export(struct plot *p, int ti, char *dir, size_t dirlen)
 {
 	snprintf(dir, dirlen, "%s/%s-export", p->workdir, p->stem);
 	if (plot_track(dir) < 0)
 		return -1;
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		plot_err("cannot create '%s': %s", dir, strerror(errno));
+		return -1;
+	}
 	const char *argv[12];
 	int n = 0;
 	argv[n++] = p->o->analyze;

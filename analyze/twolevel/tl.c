@@ -606,7 +606,7 @@ static void blocked_end(struct tl *t, struct tl_guest *g, struct tl_task *p, uin
 {
 	int64_t t0 = p->since, t1 = t->now;
 	int lossy = lossy_since(t, g, t0);
-	if (t1 > t->o.t_lo && t1 <= t->o.t_hi) {
+	if (t1 >= t->o.t_lo && t1 <= t->o.t_hi) {
 		p->blocked_count++;
 		p->woken_count++;
 		if (!lossy)
@@ -687,7 +687,7 @@ static void host_event(struct tl *t, const struct pmt_event *ev)
 		if (vcpu_of(t, ev->u.sw.next_tid, &gi, &v)) {
 			struct tl_vcpu *vc = &t->guests[gi].vcpus[v];
 			if (vc->pcpu >= 0 && vc->pcpu != (int32_t)c &&
-			    t->now > t->o.t_lo && t->now <= t->o.t_hi)
+			    t->now >= t->o.t_lo && t->now <= t->o.t_hi)
 				vc->pcpu_changes++;
 			vc->pcpu = (int32_t)c;
 			vc->hstate = TL_RUN;
@@ -739,7 +739,7 @@ static void task_switch_in(struct tl *t, struct tl_guest *g, struct tl_task *k, 
 {
 	if (k->woken) {
 		k->woken = 0;
-		if (t->now > t->o.t_lo && t->now <= t->o.t_hi) {
+		if (t->now >= t->o.t_lo && t->now <= t->o.t_hi) {
 			if (!g->has_host || !k->notrun_snap || lossy_since(t, g, k->wake_t)) {
 				k->lat_unknown++;
 			} else {
@@ -757,7 +757,7 @@ static void task_switch_in(struct tl *t, struct tl_guest *g, struct tl_task *k, 
 		}
 	}
 	if (k->has_vcpu && k->vcpu != v && k->state != TL_UNKNOWN &&
-	    t->now > t->o.t_lo && t->now <= t->o.t_hi)
+	    t->now >= t->o.t_lo && t->now <= t->o.t_hi)
 		k->vcpu_changes++;
 	k->state = TL_RUN;
 	k->vcpu = v;

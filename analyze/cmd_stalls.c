@@ -134,9 +134,8 @@ static int wanted(const struct cli *c, const struct tl_task *k)
 	       cli_want_task(c, k->tid, k->pid, k->comm);
 }
 
-static void report_guest(struct cli *c, struct out *o, const struct tl *t,
-			 const struct tl_guest *g, struct table *tt, struct table *pt,
-			 struct table *gt, struct table *lt)
+static void report_guest(struct cli *c, const struct tl_guest *g, struct table *tt,
+			 struct table *pt, struct table *gt, struct table *lt)
 {
 	int known = g->has_host && g->has_guest;
 	uint32_t *idx = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*idx));
@@ -208,8 +207,6 @@ static void report_guest(struct cli *c, struct out *o, const struct tl *t,
 	set_stall_cols(gt, 3, &all, known, all_woken);
 	table_end_row(gt);
 	free(idx);
-	(void)o;
-	(void)t;
 }
 
 static const struct col pcols[] = {
@@ -312,7 +309,7 @@ int cmd_stalls(int argc, char **argv)
 			continue;
 		tl_note_levels(o, g, "stalls");
 		if (g->has_guest)
-			report_guest(&c, o, t, g, tt, pt, gt, lt);
+			report_guest(&c, g, tt, pt, gt, lt);
 	}
 	table_close(tt);
 	table_close(pt);

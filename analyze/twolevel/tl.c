@@ -741,27 +741,6 @@ void tl_finish(struct tl *t, int64_t end_ns)
 	}
 }
 
-int tl_run(struct tl *t, pmt_reader *r, void (*progress)(void *, uint64_t, uint64_t),
-	   void *ctx)
-{
-	int err = 0;
-	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
-	if (!c)
-		return err ? err : PMT_ENOMEM;
-	const struct pmt_event *ev;
-	uint64_t n = 0, total = t->info->events;
-	while ((ev = pmt_cursor_next(c, &err))) {
-		tl_event(t, ev);
-		if (progress && !(++n & 0xffff))
-			progress(ctx, n, total);
-	}
-	pmt_cursor_close(c);
-	if (err < 0)
-		return err;
-	tl_finish(t, t->info->last_ns);
-	return t->oom ? PMT_ENOMEM : 0;
-}
-
 void tl_free(struct tl *t)
 {
 	if (!t)

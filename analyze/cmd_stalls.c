@@ -242,7 +242,8 @@ static void report_worst(struct cli *c, struct out *o, struct tl *t)
 		table_set_u(wt, 6, s->waker);
 		table_set_s(wt, 7, w ? w->comm : "");
 		table_set_u(wt, 8, s->ep.vcpu);
-		table_set_i(wt, 9, s->ep.pcpu);
+		if (s->ep.pcpu >= 0)
+			table_set_i(wt, 9, s->ep.pcpu);
 		char buf[4 * 80] = "";
 		size_t len = 0;
 		for (int j = 0; j < s->ep.nothers; j++)

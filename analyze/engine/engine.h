@@ -289,8 +289,11 @@ static inline void *eng_priv(struct eng_entity *en, size_t offset)
 /* Offset of module id's private area (for eng_priv). */
 size_t eng_priv_offset(const struct eng *e, int id);
 
-/* Stop at this reference time: events after it are not applied, and
- * eng_finish closes open intervals there (--time END). Default: none. */
+/* Stop at this reference time (--time END): events after it are not
+ * applied, except while a CPU has not had its first switch (it tells what ran
+ * there since the start); eng_finish closes open intervals at the stop time or
+ * at the last event applied, whichever is later. Modules clip to their window.
+ * Default: none. */
 void eng_set_stop(struct eng *e, int64_t stop_ns);
 
 /*

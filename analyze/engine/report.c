@@ -2,6 +2,7 @@
 #include "analyze/engine/report.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 static int open_common(struct rep *p, const char *name, const char *usage, int argc,
 		       char **argv, const struct cli_opt *opts, cli_opt_fn fn, void *ctx,
@@ -26,6 +27,18 @@ static int open_common(struct rep *p, const char *name, const char *usage, int a
 			cli_usage_error(&p->cli, "a trace file is needed");
 		cli_release(&p->cli);
 		return CLI_EXIT_USAGE;
+	}
+	if (p->cli.nargs == 2) {
+		/* `export --to csv DIR FILE.pmt`: the trace is the one that is a
+		 * regular file when the other is not */
+		struct stat a, b;
+		int ra = stat(p->cli.args[0], &a) == 0 && S_ISREG(a.st_mode);
+		int rb = stat(p->cli.args[1], &b) == 0 && S_ISREG(b.st_mode);
+		if (!ra && rb) {
+			char *t = p->cli.args[0];
+			p->cli.args[0] = p->cli.args[1];
+			p->cli.args[1] = t;
+		}
 	}
 	p->r = cli_open(&p->cli, p->cli.args[0]);
 	if (!p->r) {

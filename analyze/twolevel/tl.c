@@ -251,11 +251,15 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 		t->o.t_hi = INT64_MAX;
 	if (!t->o.t_lo)
 		t->o.t_lo = INT64_MIN;
-	if (info->nbindings)
+	/* bindings naming a level the file does not have are ignored */
+	size_t nb = info->nbindings;
+	if (nb && (info->bindings[0].host_level >= info->nlevels))
+		nb = 0;
+	if (nb)
 		t->host_level = info->bindings[0].host_level;
-	if (t->host_level < info->nlevels)
-		t->npcpus = info->nbindings ? info->levels[t->host_level].ncpus : 0;
-	t->has_host_events = info->nbindings && level_has_events(info, t->host_level);
+	t->nbound = nb;
+	t->npcpus = nb ? info->levels[t->host_level].ncpus : 0;
+	t->has_host_events = nb && level_has_events(info, t->host_level);
 	t->pcpu_tid = calloc(t->npcpus ? t->npcpus : 1, sizeof(uint32_t));
 	t->pcpu_known = calloc(t->npcpus ? t->npcpus : 1, 1);
 	t->host_gap = calloc(t->npcpus ? t->npcpus : 1, 1);
@@ -266,9 +270,10 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 	for (size_t l = 0; l < info->nlevels; l++) {
 		uint32_t nv = 0;
 		int bound = 0;
-		for (size_t b = 0; b < info->nbindings; b++)
+		for (size_t b = 0; b < nb; b++)
 			if (info->bindings[b].guest_level == l &&
-			    info->bindings[b].host_level == t->host_level) {
+			    info->bindings[b].host_level == t->host_level &&
+			    info->bindings[b].guest_cpu < PMT_MAX_CPUS) {
 				bound = 1;
 				if (info->bindings[b].guest_cpu + 1 > nv)
 					nv = info->bindings[b].guest_cpu + 1;
@@ -284,9 +289,10 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 			goto fail;
 		g->host_level = t->host_level;
 		g->has_host = bound && t->has_host_events;
-		for (size_t b = 0; bound && b < info->nbindings; b++) {
+		for (size_t b = 0; bound && b < nb; b++) {
 			const struct pmt_binding *pb = &info->bindings[b];
-			if (pb->guest_level != l || pb->host_level != t->host_level)
+			if (pb->guest_level != l || pb->host_level != t->host_level ||
+			    pb->guest_cpu >= nv)
 				continue;
 			g->vcpus[pb->guest_cpu].host_tid = pb->host_tid;
 			if (hgrow(&t->vt_key, &t->vt_val, &t->vt_cap, (uint32_t)b + 1) < 0)
@@ -299,7 +305,7 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 	for (size_t i = 0; i < info->ntasks; i++) {
 		const struct pmt_task *pt = &info->tasks[i];
 		const char *comm = pt->comm ? pt->comm : "";
-		if (info->nbindings && pt->level == t->host_level) {
+		if (nb && pt->level == t->host_level) {
 			hname_set(t, pt->tid, comm, strlen(comm));
 			continue;
 		}
@@ -862,7 +868,7 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 void tl_event(struct tl *t, const struct pmt_event *ev)
 {
 	advance(t, ev->time_ns);
-	if (t->info->nbindings && ev->level == t->host_level) {
+	if (t->nbound && ev->level == t->host_level) {
 		host_event(t, ev);
 		for (uint32_t i = 0; i < t->nguests; i++)
 			episodes(t, &t->guests[i]);

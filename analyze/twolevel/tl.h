@@ -147,6 +147,7 @@ struct tl {
 	uint32_t nguests;
 	struct tl_guest *guests;
 	uint16_t host_level;       /* host level of the bindings                  */
+	size_t nbound;             /* bindings used (0: none usable)              */
 	int has_host_events;
 	uint32_t npcpus;
 	uint32_t *pcpu_tid;        /* what runs on each pCPU                      */

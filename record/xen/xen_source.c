@@ -187,8 +187,10 @@ static int describe(struct xen_live *s)
 		}
 	}
 	free(info);
+	char mask[16];
+	snprintf(mask, sizeof(mask), "0x%08x", evt_mask);
 	if (rc >= 0)
-		rc = pmt_writer_set_meta(w, "source", "xen");
+		rc = pmt_writer_set_meta(w, "xen.event_mask", mask);
 	return rc < 0 ? rc : 0;
 }
 

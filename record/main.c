@@ -399,6 +399,11 @@ static void summary(struct pmt_rec *r, uint64_t bytes)
 	fprintf(stderr, "%s: wrote '%s': %llu events, %llu lost, %llu bytes (%.2f bytes/event)\n", prog,
 		r->out_path, (unsigned long long)ev, (unsigned long long)lost,
 		(unsigned long long)bytes, ev ? (double)bytes / (double)ev : 0.0);
+	struct rusage ru;
+	if (r->verbose && getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "  recorder: %.3f s user, %.3f s system, %ld KB peak memory\n",
+			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 	for (uint32_t c = 0; c < r->ncpus; c++)
 		if (r->cpu_events[c] || r->cpu_lost[c])
 			fprintf(stderr, "  cpu%u: %llu events, %llu lost\n", c,

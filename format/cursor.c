@@ -37,27 +37,17 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 	v->c = c;
 	if (c && c->mult_den && c->mult_num) {
 		/* floor(d * num / den) does not change when both are divided by
-		 * their gcd; a small den keeps the fast path exact. */
+		 * their gcd; a small den keeps the exact fast path. */
 		uint64_t g = gcd(c->mult_num, c->mult_den);
 		v->num = c->mult_num / g;
 		v->den = c->mult_den / g;
 		v->q = v->num / v->den;
 		v->r = v->num % v->den;
-		uint64_t lim1 = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
-		uint64_t lim2 = (UINT64_MAX / 4) / (v->q + 1);
-		v->dlim = lim1 < lim2 ? lim1 : lim2;
 		v->recip = UINT64_MAX / v->den;
-		v->recip_c = v->recip + 1;
 		v->xlim = UINT64_MAX / v->den;
 	}
 }
 
-/*
- * Same result as pmt_clock_to_ns, but for a raw value at or after the last
- * one it adds floor((rem + d*num)/den) to the last offset: a multiply by a
- * reciprocal instead of a 128-bit division. Saturated or wrapping cases go
- * through the exact formula.
- */
 static inline int64_t add_base(const struct conv *v, int64_t off)
 {
 	int64_t r;
@@ -66,55 +56,67 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 	return r;
 }
 
-static int64_t conv_slow(struct conv *v, uint64_t ts)
+void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 {
-	const struct pmt_clock *c = v->c;
-	v->last = ts;
 	v->valid = 0;
-	int64_t d = (int64_t)(ts - c->raw_base);
-	v->off = pmtf_muldiv(d, v->num, v->den);
-	if (v->off == INT64_MAX || v->off == INT64_MIN)
-		return add_base(v, v->off); /* saturated: stay on the slow path */
+	if (!v->den)
+		return;
+	int64_t d = (int64_t)(ts - v->c->raw_base);
+	v->base_ts = ts;
+	v->base_off = pmtf_muldiv(d, v->num, v->den);
+	v->blim = 0;
+	v->valid = 1;
+	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN)
+		return; /* saturated: only ts == base_ts is fast */
 	__int128 p = (__int128)d * v->num;
 	__int128 m = p % (__int128)v->den;
 	if (m < 0)
 		m += v->den;
-	v->rem = (uint64_t)m;
-	v->valid = 1;
-	return add_base(v, v->off);
+	v->base_rem = (uint64_t)m;
+	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
+	 * within 64 bits, the offset within int64, and (ts - raw_base) from
+	 * wrapping past INT64_MAX. */
+	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
+	uint64_t room = v->base_off >= 0 ? (uint64_t)(INT64_MAX - v->base_off) : (uint64_t)INT64_MAX;
+	uint64_t l2 = room > 0 ? (room - 1) / (v->q + 1) : 0;
+	uint64_t l3 = d >= 0 ? (uint64_t)(INT64_MAX - d) : (uint64_t)INT64_MAX;
+	v->blim = lim < l2 ? lim : l2;
+	if (l3 < v->blim)
+		v->blim = l3;
 }
 
+/*
+ * Same result as pmt_clock_to_ns: time_ns = ref_base_ns + floor((ts -
+ * raw_base) * num / den), from the base point: with k = ts - base_ts,
+ *   off = base_off + k*q + floor((base_rem + k*r) / den)
+ * where the division is a multiply by a reciprocal. Each event is computed
+ * from the base alone (no chain from event to event). Out of range: rebase.
+ */
 static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uint64_t ts)
 {
 	if (!v->den)
 		return pmt_clock_to_ns(v->c, ts);
-	uint64_t d = ts - v->last;
-	if (!v->valid || ts < v->last || d > v->dlim ||
-	    (int64_t)(ts - v->c->raw_base) < (int64_t)(v->last - v->c->raw_base))
-		return conv_slow(v, ts);
-	uint64_t add = d * v->q;
-	uint64_t rem = v->rem;
+	uint64_t k = ts - v->base_ts;
+	if (!v->valid || ts < v->base_ts || k > v->blim) {
+		pmtr_conv_rebase(v, ts);
+		return add_base(v, v->base_off);
+	}
+	uint64_t off = k * v->q;
 	if (v->r) {
-		uint64_t x = rem + d * v->r, den = v->den, q;
+		uint64_t x = v->base_rem + k * v->r, den = v->den, q;
 		if (x <= v->xlim) {
 			/* x * ceil(2^64/den) / 2^64 errs by less than 1/den
 			 * here: exactly floor(x / den). */
-			q = (uint64_t)(((unsigned __int128)x * v->recip_c) >> 64);
+			q = (uint64_t)(((unsigned __int128)x * (v->recip + 1)) >> 64);
 		} else {
 			/* floor((2^64-1)/den) errs low by at most 2. */
 			q = (uint64_t)(((unsigned __int128)x * v->recip) >> 64);
 			while (x - q * den >= den)
 				q++;
 		}
-		add += q;
-		rem = x - q * den;
+		off += q;
 	}
-	if (add >= (uint64_t)INT64_MAX || v->off >= INT64_MAX - (int64_t)add)
-		return conv_slow(v, ts);
-	v->off += (int64_t)add;
-	v->rem = rem;
-	v->last = ts;
-	return add_base(v, v->off);
+	return add_base(v, v->base_off + (int64_t)off);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
@@ -266,6 +268,11 @@ static inline int get_varint(struct dec *d, uint64_t *v)
 		d->p = p + 1;
 		return 0;
 	}
+	if (d->end - p >= 2 && p[1] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		d->p = p + 2;
+		return 0;
+	}
 	uint64_t r = 0;
 	for (unsigned shift = 0; p < d->end && shift < 64; shift += 7) {
 		uint8_t b = *p++;
@@ -287,6 +294,11 @@ static inline int get_u32(struct dec *d, uint32_t *v)
 	if (p < d->end && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
+		return 0;
+	}
+	if (d->end - p >= 2 && p[1] < 0x80) {
+		*v = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+		d->p = p + 2;
 		return 0;
 	}
 	uint64_t x;
@@ -500,6 +512,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 			}
 			s->ch = &r->chunks[ci];
 			dec_start(&s->d, s->buf.raw, s->ch);
+			pmtr_conv_rebase(&s->conv, s->ch->first_ts);
 		}
 		struct dec *d = &s->d;
 		struct pmt_event *ev = s->ev;

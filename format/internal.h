@@ -129,10 +129,19 @@ static inline unsigned ctx_find(const struct pmtf_ctx *c, uint32_t tid)
 /* Move tid to the front; slot is its position or PMTF_TID_EXPLICIT. */
 static inline void ctx_use(struct pmtf_ctx *c, unsigned slot, uint32_t tid)
 {
-	unsigned i = slot < PMTF_MRU ? slot : PMTF_MRU - 1;
-	for (; i > 0; i--)
-		c->mru[i] = c->mru[i - 1];
-	c->mru[0] = tid;
+	uint32_t *m = c->mru;
+	/* Straight-line moves (a jump table) rather than a loop: the decoder's
+	 * hottest few instructions. */
+	switch (slot) {
+	default: m[6] = m[5]; /* fallthrough */
+	case 5: m[5] = m[4]; /* fallthrough */
+	case 4: m[4] = m[3]; /* fallthrough */
+	case 3: m[3] = m[2]; /* fallthrough */
+	case 2: m[2] = m[1]; /* fallthrough */
+	case 1: m[1] = m[0]; /* fallthrough */
+	case 0: break;
+	}
+	m[0] = tid;
 }
 
 uint32_t pmtf_crc32(const void *buf, size_t len);

@@ -27,18 +27,18 @@ struct rstream {
 	uint32_t max_raw, max_stored;
 };
 
-/* Incremental exact clock conversion (see conv_ns in cursor.c). */
+/* Exact clock conversion from a base point (see conv_ns in cursor.c). */
 struct conv {
 	const struct pmt_clock *c;
-	uint64_t q, r, dlim;
-	uint64_t num, den;      /* the mapping reduced by their gcd */
+	uint64_t num, den;      /* the mapping reduced by their gcd (0: none) */
+	uint64_t q, r;          /* num = q * den + r */
 	uint64_t recip;         /* floor((2^64-1) / den): division by multiply */
-	uint64_t recip_c;       /* ceil(2^64 / den): exact for x <= xlim */
-	uint64_t xlim;
+	uint64_t xlim;          /* x <= xlim: x * (recip + 1) >> 64 is exact */
+	uint64_t base_ts;       /* raw value of the base point */
+	int64_t base_off;       /* floor((base_ts - raw_base) * num / den) */
+	uint64_t base_rem;      /* (base_ts - raw_base) * num mod den */
+	uint64_t blim;          /* fast path for base_ts <= ts <= base_ts + blim */
 	int valid;
-	uint64_t last;          /* last raw value converted */
-	int64_t off;            /* floor((last - raw_base) * num / den), unsaturated */
-	uint64_t rem;           /* (last - raw_base) * num mod den */
 };
 
 #define MAX_DAMAGE 4096
@@ -68,6 +68,8 @@ void pmtr_damage(pmt_reader *r, uint64_t off, int code, const char *fmt, ...)
 int pmtr_read(pmt_reader *r, void *buf, size_t len, uint64_t off);
 const struct pmt_clock *pmtr_level_clock(pmt_reader *r, uint16_t level);
 void pmtr_conv_init(struct conv *v, const struct pmt_clock *c);
+/* Move the base point to ts (a chunk's first timestamp). */
+void pmtr_conv_rebase(struct conv *v, uint64_t ts);
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts);
 
 /* Chunk loading and decoding, shared by cursors and check. */

@@ -403,7 +403,7 @@ static int make_latency(struct plot *p)
 	fprintf(f, "\n");
 	if (nsp) {
 		double bot_h = 1 - 2.3 / p->height_in;
-		fprintf(f, "unset label 96\nunset label 97\nunset label 99\nunset logscale x\nunset grid\n");
+		fprintf(f, "unset label 96\nunset label 97\nunset label 98\nunset label 99\nunset logscale x\nunset grid\n");
 		fprintf(f, "set size 1, %.4f\nset origin 0, 0\n", bot_h);
 		fprintf(f, "set xlabel 'mean wakeup latency (%s)'\nset ylabel ''\n", sunit);
 		fprintf(f, "set xrange [0:%.6g]\nset yrange [%zu.6:-0.6]\n", smax / sdiv * 1.05,

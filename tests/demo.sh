@@ -37,3 +37,9 @@ for sub in info summary migrations affinity; do
 	fi
 done
 [ "$shown" -gt 0 ] || echo "(pmt-analyze offers no report yet: the trace is in $TRACE)"
+
+# Figures of the recording (pmt-plot; PDF for papers, PNG to look at).
+echo
+echo "== pmt-plot all $TRACE -o $OUT/figures"
+"$BIN/pmt-plot" all "$TRACE" -o "$OUT/figures" --format pdf,png ||
+	echo "(pmt-plot: some figures could not be drawn, see above)"

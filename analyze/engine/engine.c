@@ -897,6 +897,7 @@ void eng_finish(struct eng *e, int64_t end)
 		struct eng_cpu *c = &e->cpus[i];
 		if (c->mode == ENG_CPU_START) {
 			/* no switch at all: what ran there is not known */
+			c->no_switch = 1;
 			c->mode = ENG_CPU_UNKNOWN;
 			c->start_flags = ENG_F_START_TRACE;
 		}
@@ -958,6 +959,7 @@ void eng_totals(const struct eng *e, struct eng_totals *t)
 		t->resyncs += c->resyncs;
 		t->conflicts += c->conflicts;
 		t->unknown_ns += c->unknown_ns;
+		t->cpus_without_switch += c->no_switch;
 	}
 	t->migrate = e->migrate;
 	t->cpu_changes = e->cpu_changes;

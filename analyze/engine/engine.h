@@ -149,6 +149,7 @@ struct eng_cpu {
 	uint64_t resyncs;      /* states re-established after a loss              */
 	uint64_t conflicts;    /* inconsistencies (a missing switch-out) made unknown */
 	int64_t busy_ns, idle_ns, unknown_ns; /* closed CPU intervals so far      */
+	uint8_t no_switch;     /* after eng_finish: no switch was ever seen here   */
 };
 
 /* A level as the engine sees it. */
@@ -325,6 +326,7 @@ struct eng_totals {
 	uint64_t migrate, cpu_changes;
 	uint64_t bad_events;    /* events naming a level/CPU the file does not have */
 	int64_t unknown_ns;
+	uint64_t cpus_without_switch; /* CPUs unknown for the whole trace       */
 };
 void eng_totals(const struct eng *e, struct eng_totals *t);
 

@@ -88,7 +88,8 @@ static int set_meta_u64(pmt_writer *w, const char *key, uint64_t v)
 
 /* Header of the .pmt: clock, levels, bindings, vCPU tasks, metadata. */
 static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_decoder *d,
-		    const struct pmt_xen_import_result *res, uint64_t hz, int assumed)
+		    const struct pmt_xen_import_result *res, uint64_t hz, int assumed,
+		    const char *src)
 {
 	int rc;
 	uint64_t g = gcd64(1000000000ull, hz);
@@ -103,11 +104,16 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 				  .ncpus = res->ncpus, .topo = NULL, .guest_id = -1 };
 	if ((rc = pmt_writer_add_level(w, &host)) < 0)
 		return rc;
+	/* One guest level per domain, bound to its vCPUs: its guest events when
+	 * its agent wrote some, none otherwise (the two-level analyses then
+	 * work from the host's view of the domain). */
 	char name[64];
+	uint32_t nlevels = 1;
 	for (uint32_t dom = 0; dom < XEN_DOMID_IDLE; dom++) {
 		const struct xen_domain_info *di = xen_decoder_domain(pass1, (uint16_t)dom);
-		if (!di || !di->guest_records)
+		if (!di || nlevels == PMT_MAX_LEVELS)
 			continue;
+		nlevels++;
 		uint32_t n = di->guest_ncpus > di->nvcpu ? di->guest_ncpus : di->nvcpu;
 		if (n > PMT_MAX_CPUS)
 			n = PMT_MAX_CPUS;
@@ -117,9 +123,10 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 		rc = pmt_writer_add_level(w, &gl);
 		if (rc < 0)
 			return rc;
-		xen_decoder_set_guest_level(d, (uint16_t)dom, (uint16_t)rc, n);
+		uint16_t level = (uint16_t)rc;
+		xen_decoder_set_guest_level(d, (uint16_t)dom, level, n);
 		for (uint32_t v = 0; v < n; v++) {
-			struct pmt_binding b = { .guest_level = (uint16_t)rc, .host_level = 0,
+			struct pmt_binding b = { .guest_level = level, .host_level = 0,
 						 .guest_cpu = v, .host_tid = xen_entity(dom, v) };
 			if ((rc = pmt_writer_add_binding(w, &b)) < 0)
 				return rc;
@@ -148,7 +155,9 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 	}
 	char hzs[32];
 	snprintf(hzs, sizeof(hzs), "%" PRIu64, hz);
-	if ((rc = pmt_writer_set_meta(w, "source", "xentrace")) < 0 ||
+	if ((rc = pmt_writer_set_meta(w, "recorder", "pmt-import")) < 0 ||
+	    (rc = pmt_writer_set_meta(w, "import_format", "xentrace")) < 0 ||
+	    (src && (rc = pmt_writer_set_meta(w, "import_source", src)) < 0) ||
 	    (rc = pmt_writer_set_meta(w, "xen.cpu_hz", hzs)) < 0 ||
 	    (rc = pmt_writer_set_meta(w, "xen.cpu_hz_from", assumed ?
 				      "assumed (xenalyze's default)" : "--cpu-hz")) < 0)
@@ -255,7 +264,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 	}
 	rc = xen_decoder_init(&d2, ix.ncpus, use_runstate, emit_writer, w);
 	if (rc == 0)
-		rc = describe(w, &d1, &d2, res, hz, opts->cpu_hz == 0);
+		rc = describe(w, &d1, &d2, res, hz, opts->cpu_hz == 0, opts->source_name);
 	xen_decoder_release(&d1);
 	if (rc == 0)
 		rc = pmt_writer_begin(w);
@@ -315,7 +324,12 @@ int pmt_xen_import(const char *in, const char *out, const struct pmt_xen_import_
 	}
 	close(fd);
 	static const uint8_t empty[1];
-	int rc = pmt_xen_import_mem(data ? data : empty, len, out, opts, res, msg, msglen);
+	struct pmt_xen_import_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	if (!o.source_name)
+		o.source_name = in;
+	int rc = pmt_xen_import_mem(data ? data : empty, len, out, &o, res, msg, msglen);
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	return rc;

@@ -76,8 +76,12 @@ check_eq "fork: the child is first named sh" "sh" \
 "$REC" -o "$TMP/kill.pmt" -- "$WL/pmt-demo-work" 30 >/dev/null 2>&1 &
 kpid=$!
 PIDS+=("$kpid")
+kchild=
+for _ in $(seq 100); do # until the command runs (set-up time varies on a loaded machine)
+	kchild=$(pgrep -P $kpid) && break
+	sleep 0.1
+done
 sleep 2.6
-kchild=$(pgrep -P $kpid)
 kill -9 $kpid
 wait $kpid 2>/dev/null
 [ -n "$kchild" ] && kill $kchild 2>/dev/null # its orphaned workload, by pid
@@ -150,18 +154,28 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 else
 	skip "not root: no 'nobody' user or setpriv"
 fi
-# Disk full: a 192 KB file system; the workload makes far more than that.
+# Disk full: the file system fills up while recording (a ballast file takes
+# the rest of a small tmpfs after the first flushes).
 mkdir -p "$TMP/small"
-if mount -t tmpfs -o size=192k tmpfs "$TMP/small" 2>/dev/null; then
+if mount -t tmpfs -o size=4m tmpfs "$TMP/small" 2>/dev/null; then
 	unmount_small() { umount "$TMP/small"; }
 	at_exit unmount_small
-	rec full -o "$TMP/small/full.pmt" -- "$WL/pmt-demo-work" 4
+	"$REC" -o "$TMP/small/full.pmt" -- "$WL/pmt-demo-work" 20 >/dev/null 2>"$TMP/full.err" &
+	fpid=$!
+	PIDS+=("$fpid")
+	fchild=
+	for _ in $(seq 100); do fchild=$(pgrep -P $fpid) && break; sleep 0.1; done
+	sleep 2.5
+	dd if=/dev/zero of="$TMP/small/ballast" bs=4k 2>/dev/null
+	wait $fpid
 	check_eq "disk full: exit status 1" 1 $?
 	check "disk full: names the cause" grep -q "No space left on device" "$TMP/full.err"
-	check "disk full: no instance left" no_instance "${PIDS[-1]}"
+	check "disk full: no instance left" no_instance $fpid
+	rm -f "$TMP/small/ballast"
 	"$DUMP" "$TMP/small/full.pmt" >"$TMP/full.txt" 2>/dev/null
 	fev=$(tail -n1 "$TMP/full.txt" | sed -n 's/.*events=\([0-9]*\).*/\1/p')
 	check "disk full: what was flushed stays readable (${fev:-0} events)" test "${fev:-0}" -gt 0
+	[ -n "$fchild" ] && kill $fchild 2>/dev/null # left running by the recorder: by pid
 else
 	skip "disk full: cannot mount a small tmpfs"
 fi

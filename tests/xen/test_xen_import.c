@@ -62,7 +62,7 @@ static void two_levels_on_one_clock(void)
 	int rc = pmt_xen_import_mem(b.buf, b.len, out_path, &o, &res, msg, sizeof(msg));
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(res.windows, 3);
-	CU_ASSERT_EQUAL(res.guest_levels, 1);
+	CU_ASSERT_EQUAL(res.guest_levels, 2);
 	int err = 0;
 	pmt_reader *r = pmt_reader_open(out_path, 0, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -70,16 +70,25 @@ static void two_levels_on_one_clock(void)
 	CU_ASSERT_EQUAL(in->nclocks, 1);
 	CU_ASSERT_EQUAL(in->clocks[0].freq_hz, 3000000000ull);
 	CU_ASSERT_EQUAL(in->clocks[0].flags & PMT_CLOCK_FREQ_ASSUMED, 0);
-	CU_ASSERT_EQUAL_FATAL(in->nlevels, 2);
+	/* Levels: host, then one per domain in domid order (Domain-0, d3). */
+	CU_ASSERT_EQUAL_FATAL(in->nlevels, 3);
 	CU_ASSERT_EQUAL(in->levels[0].kind, PMT_LEVEL_HOST);
 	CU_ASSERT_EQUAL(in->levels[0].ncpus, 2);
 	CU_ASSERT_EQUAL(in->levels[1].kind, PMT_LEVEL_GUEST);
-	CU_ASSERT_EQUAL(in->levels[1].guest_id, 3);
-	CU_ASSERT_EQUAL(in->levels[1].ncpus, 2);
-	CU_ASSERT_EQUAL(in->levels[1].clock, 0);
-	CU_ASSERT_EQUAL_FATAL(in->nbindings, 2);
-	CU_ASSERT_EQUAL(in->bindings[1].guest_cpu, 1);
-	CU_ASSERT_EQUAL(in->bindings[1].host_tid, E(3, 1));
+	CU_ASSERT_EQUAL(in->levels[1].guest_id, 0);
+	CU_ASSERT_STRING_EQUAL(in->levels[1].name, "Domain-0");
+	CU_ASSERT_EQUAL(in->levels[1].ncpus, 1);
+	CU_ASSERT_EQUAL(in->levels[2].kind, PMT_LEVEL_GUEST);
+	CU_ASSERT_EQUAL(in->levels[2].guest_id, 3);
+	CU_ASSERT_STRING_EQUAL(in->levels[2].name, "d3");
+	CU_ASSERT_EQUAL(in->levels[2].ncpus, 2);
+	CU_ASSERT_EQUAL(in->levels[2].clock, 0);
+	CU_ASSERT_EQUAL_FATAL(in->nbindings, 3);
+	CU_ASSERT_EQUAL(in->bindings[0].guest_level, 1);
+	CU_ASSERT_EQUAL(in->bindings[0].host_tid, E(0, 0));
+	CU_ASSERT_EQUAL(in->bindings[2].guest_level, 2);
+	CU_ASSERT_EQUAL(in->bindings[2].guest_cpu, 1);
+	CU_ASSERT_EQUAL(in->bindings[2].host_tid, E(3, 1));
 	/* Tasks: d0v0, d3v0, d3v1. */
 	CU_ASSERT_EQUAL(in->ntasks, 3);
 	int named = 0;
@@ -103,7 +112,7 @@ static void two_levels_on_one_clock(void)
 		n++;
 		if (e->level == 0 && e->type == PMT_EV_SWITCH)
 			host_sw++;
-		if (e->level == 1) {
+		if (e->level == 2) {
 			guest++;
 			if (e->type == PMT_EV_SWITCH) {
 				CU_ASSERT_EQUAL(e->cpu, 0);

@@ -13,7 +13,18 @@ Prints CSV lines:
   run,COMM,CPU,RUN_NS        per vCPU and pCPU (idle vCPUs left out)
   entity,COMM,RUNS,CHANGES   runs (switch-ins, plus one when running at the
                              start) and pCPU changes (switch-ins on another
-                             pCPU than the previous run), in TSC order."""
+                             pCPU than the previous run), in TSC order.
+  vcpu,DOM,V,RUNNING,RUNNABLE,BLOCKED,UNKNOWN
+                             host states of each vCPU, the vcpus report's
+                             rules: unknown until the vCPU's first event; a
+                             switch-in makes it running; the switch that
+                             ends its run (the next switch-in on that pCPU)
+                             makes it runnable, or blocked (blocked, offline);
+                             a wakeup (blocked/offline -> runnable) runnable.
+  cosched,DOM,IDLE,CORUNNING,SKEWED,STALLED,UNKNOWN
+                             per domain, busy = running or runnable (no guest
+                             trace): no busy vCPU; every busy vCPU running;
+                             some; none; some vCPU unknown."""
 import collections, struct, sys
 
 data = open(sys.argv[1], 'rb').read()
@@ -70,3 +81,69 @@ for t, cpu, e in seq:
     lastcpu[e] = cpu
 for e in sorted(k for k in runs if k is not None):
     print('entity,%s,%d,%d' % (e, runs[e], changes[e]))
+
+# Host states over time: events (ns, order, vcpu, new state) in TSC order.
+events = []
+for cpu, l in per.items():
+    pending_state = None
+    cur = None
+    for (t, o, nw, e) in l:
+        if o == 0 and nw != 0:
+            pending_state = 'runnable' if nw == 1 else 'blocked'
+            pending_vcpu = e
+        elif nw == 0:
+            if pending_state is not None and pending_vcpu is not None:
+                events.append((ns(t), t, cpu, 0, pending_vcpu, pending_state))
+            pending_state = None
+            if e is not None:
+                events.append((ns(t), t, cpu, 1, e, 'running'))
+        elif nw == 1 and o in (2, 3) and e is not None:
+            events.append((ns(t), t, cpu, 2, e, 'runnable'))
+events.sort(key=lambda x: (x[1], x[2], x[3]))
+state = {}
+since = {}
+acc = collections.defaultdict(collections.Counter)
+doms = collections.defaultdict(set)
+for e in runs:
+    if e is not None:
+        d, v = e[1:].split('v')
+        doms[int(d)].add(int(v))
+
+def dom_of(e):
+    return int(e[1:].split('v')[0])
+
+cos = collections.defaultdict(collections.Counter)
+def classify(d):
+    vs = ['d%dv%d' % (d, v) for v in sorted(doms[d])]
+    st = [state.get(v) for v in vs]
+    if any(x is None for x in st):
+        return 'unknown'
+    busy = [x for x in st if x in ('running', 'runnable')]
+    runningn = sum(1 for x in busy if x == 'running')
+    if not busy:
+        return 'idle'
+    if runningn == len(busy):
+        return 'corunning'
+    return 'skewed' if runningn else 'stalled'
+
+last_t = start
+for (tn, t, cpu, order, e, new) in events:
+    for d in doms:
+        cos[d][classify(d)] += tn - last_t
+    for v in state:
+        acc[v][state[v]] += tn - last_t
+    last_t = tn
+    state[e] = new
+for d in doms:
+    cos[d][classify(d)] += stop - last_t
+for v in state:
+    acc[v][state[v]] += stop - last_t
+for d in sorted(doms):
+    for v in sorted(doms[d]):
+        a = acc['d%dv%d' % (d, v)]
+        known = a['running'] + a['runnable'] + a['blocked']
+        print('vcpu,%d,%d,%d,%d,%d,%d' % (d, v, a['running'], a['runnable'], a['blocked'],
+                                          stop - start - known))
+    c = cos[d]
+    print('cosched,%d,%d,%d,%d,%d,%d' % (d, c['idle'], c['corunning'], c['skewed'],
+                                         c['stalled'], c['unknown']))

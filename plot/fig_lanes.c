@@ -27,7 +27,20 @@ struct lanes {
 	struct ent **lane;    /* entities drawn, lane order                       */
 	int nlanes;
 	int stolen_any, wait_any;
+	double minw;          /* narrowest box drawn, in axis units              */
 };
+
+/* A box [a, b) in axis units, widened to minw around its middle: runs far
+ * shorter than a pixel would otherwise fade into the background. */
+static void box(const struct lanes *L, FILE *d, double a, double b, int lane)
+{
+	if (b - a < L->minw) {
+		double m = (a + b) / 2;
+		a = m - L->minw / 2;
+		b = m + L->minw / 2;
+	}
+	fprintf(d, "%.9g %.9g %d\n", a, b, lane);
+}
 
 static int is_bound(const struct plot_trace *t, int host_level, uint32_t tid, int *guest,
 		    uint32_t *vcpu)
@@ -235,8 +248,8 @@ static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus
 					if (v->cpu >= 0 && v->cpu < MAX_CPUS_DRAWN)
 						seen[v->cpu] = 1;
 					if (pass && v->cpu == want_cpu)
-						fprintf(d, "%.9g %.9g %d\n", (double)v->a / div,
-							(double)v->b / div, e->lane);
+						box(L, d, (double)v->a / div, (double)v->b / div,
+						    e->lane);
 					continue;
 				}
 				struct vtrack *tr = NULL;
@@ -262,8 +275,7 @@ static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus
 					if (tr->v[j].cpu >= 0 && tr->v[j].cpu < MAX_CPUS_DRAWN)
 						seen[tr->v[j].cpu] = 1;
 					if (pass && tr->v[j].cpu == want_cpu)
-						fprintf(d, "%.9g %.9g %d\n", (double)a / div,
-							(double)b / div, e->lane);
+						box(L, d, (double)a / div, (double)b / div, e->lane);
 				}
 			}
 			if (pass)
@@ -285,7 +297,7 @@ static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus
 		if (v->level != lvl || !e || e->lane < 0)
 			continue;
 		if (L->vcpus && v->state == IVL_RUNNABLE) {
-			fprintf(d, "%.9g %.9g %d\n", (double)v->a / div, (double)v->b / div, e->lane);
+			box(L, d, (double)v->a / div, (double)v->b / div, e->lane);
 			L->wait_any = 1;
 		}
 		if (!L->composed || v->state != IVL_RUN)
@@ -308,15 +320,14 @@ static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus
 		}
 		for (size_t j = lo; j < tr->n && tr->v[j].a < v->b; j++) {
 			if (tr->v[j].a > at) {
-				fprintf(d, "%.9g %.9g %d\n", (double)at / div,
-					(double)tr->v[j].a / div, e->lane);
+				box(L, d, (double)at / div, (double)tr->v[j].a / div, e->lane);
 				L->stolen_any = 1;
 			}
 			if (tr->v[j].b > at)
 				at = tr->v[j].b;
 		}
 		if (at < v->b) {
-			fprintf(d, "%.9g %.9g %d\n", (double)at / div, (double)v->b / div, e->lane);
+			box(L, d, (double)at / div, (double)v->b / div, e->lane);
 			L->stolen_any = 1;
 		}
 	}
@@ -390,6 +401,8 @@ static int draw(struct lanes *L)
 	plot_window(p, 0, &lo, &hi);
 	double div;
 	const char *unit = gp_time_unit(hi - lo, &div);
+	/* 1/200 inch of the time axis (about 70% of the figure's width) */
+	L->minw = (double)(hi - lo) / div / (p->width_in * 0.7 * 200);
 	char dname[300], sname[300], mname[300];
 	FILE *d = plot_data(p, "lanes", dname, sizeof(dname));
 	FILE *ds = d ? plot_data(p, L->composed ? "stolen" : "runnable", sname, sizeof(sname)) : NULL;

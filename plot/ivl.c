@@ -196,7 +196,8 @@ static int load_file(struct plot *p, int ti, const char *path,
 			csv_close(c);
 			return -1;
 		}
-		if (!e->comm[0] && k.comm >= 0)
+		/* the name when the interval ended: the latest one wins */
+		if (k.comm >= 0 && *csv_get(c, k.comm))
 			snprintf(e->comm, sizeof(e->comm), "%s", csv_get(c, k.comm));
 		if (!e->pid && k.pid >= 0)
 			e->pid = (uint32_t)csv_get_i(c, k.pid, NULL);

@@ -795,12 +795,22 @@ static void on_migrate(struct eng *e, const struct pmt_event *ev, int64_t t)
 	}
 }
 
+/* A CPU without its first switch yet: what ran there before the stop time
+ * is only known from that switch, so reading goes on until it comes. */
+static int start_pending(const struct eng *e)
+{
+	for (size_t i = 0; i < e->ncpus; i++)
+		if (e->cpus[i].mode == ENG_CPU_START)
+			return 1;
+	return 0;
+}
+
 int eng_feed(struct eng *e, const struct pmt_event *ev)
 {
 	if (!e->begun)
 		begin(e);
 	int64_t t = ev->time_ns;
-	if (e->has_stop && t > e->stop_ns)
+	if (e->has_stop && t > e->stop_ns && !start_pending(e))
 		return 1;
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
@@ -897,6 +907,7 @@ void eng_finish(struct eng *e, int64_t end)
 		struct eng_cpu *c = &e->cpus[i];
 		if (c->mode == ENG_CPU_START) {
 			/* no switch at all: what ran there is not known */
+			c->no_switch = 1;
 			c->mode = ENG_CPU_UNKNOWN;
 			c->start_flags = ENG_F_START_TRACE;
 		}
@@ -958,6 +969,7 @@ void eng_totals(const struct eng *e, struct eng_totals *t)
 		t->resyncs += c->resyncs;
 		t->conflicts += c->conflicts;
 		t->unknown_ns += c->unknown_ns;
+		t->cpus_without_switch += c->no_switch;
 	}
 	t->migrate = e->migrate;
 	t->cpu_changes = e->cpu_changes;

@@ -370,6 +370,25 @@ static void test_stop_time_closes_intervals(void)
 	eng_free(e);
 }
 
+/* Past the stop time the engine still reads until every CPU had its first
+ * switch: it tells what ran there from the start. */
+static void test_stop_time_waits_for_first_switches(void)
+{
+	struct eng *e = mk(2, 0, 1000);
+	eng_set_stop(e, 150);
+	sw(e, 0, 100, 0, 0, 10);
+	struct pmt_event ev = { .time_ns = 300, .type = PMT_EV_SWITCH, .cpu = 1 };
+	CU_ASSERT_EQUAL(eng_feed(e, &ev), 0);        /* cpu1's first switch: idle -> idle */
+	ev.time_ns = 400;
+	ev.cpu = 0;
+	ev.u.sw.prev_tid = 10;
+	CU_ASSERT_EQUAL(eng_feed(e, &ev), 1);        /* now everything is known */
+	eng_finish(e, INT64_MIN);
+	CU_ASSERT(find_ci(1, 0, 0, 300) >= 0);
+	CU_ASSERT_EQUAL(eng_cpu(e, 0, 1)->unknown_ns, 0);
+	eng_free(e);
+}
+
 static void test_bad_cpu_is_counted_not_applied(void)
 {
 	struct eng *e = mk(1, 0, 1000);
@@ -393,5 +412,6 @@ void pmt_cu_register(void)
 	CU_add_test(s, "migrate events, preemption and exit", test_migrate_events_and_preemption);
 	CU_add_test(s, "memory follows entities, not events", test_many_entities_and_long_streams);
 	CU_add_test(s, "a stop time closes open intervals there", test_stop_time_closes_intervals);
+	CU_add_test(s, "past the stop time, reading goes on until every CPU switched once", test_stop_time_waits_for_first_switches);
 	CU_add_test(s, "events naming a CPU the level lacks are counted", test_bad_cpu_is_counted_not_applied);
 }

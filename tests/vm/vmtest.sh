@@ -73,7 +73,7 @@ run_vm() {
 	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
 	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		on=$(cat "$TRACEFS/instances/pmt-$HOST_PID/tracing_on" 2>/dev/null)
 		[ "$on" = 1 ] && break
 		kill -0 "$HOST_PID" 2>/dev/null || break

@@ -65,6 +65,34 @@ static int run_pass(const uint8_t *data, const struct xen_index *ix, struct xen_
 	return rc;
 }
 
+/*
+ * The first pass needs no merge: what it learns (the vCPUs named, the
+ * domains whose vCPUs wrote guest records, the first TSC) depends only on
+ * each pCPU's own order, which is file order. Returns 0 or <0.
+ */
+static int scan_pass(const uint8_t *data, const struct xen_index *ix, struct xen_decoder *d,
+		     struct pmt_xen_import_result *res)
+{
+	int first = 1;
+	for (size_t i = 0; i < ix->nwin; i++) {
+		const struct xen_window *w = &ix->win[i];
+		struct xen_rec r;
+		size_t pos = 0, n;
+		while ((n = xen_rec_parse(data + w->offset + pos, w->size - pos, &r)) > 0) {
+			pos += n;
+			r.cpu = w->cpu;
+			if (r.has_tsc && (first || r.tsc < res->first_tsc)) {
+				res->first_tsc = r.tsc;
+				first = 0;
+			}
+			int rc = xen_decoder_feed(d, &r);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int emit_writer(void *opaque, const struct pmt_event *ev)
 {
 	return pmt_writer_append(opaque, ev);
@@ -252,7 +280,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		say(msg, msglen, "out of memory");
 		return rc;
 	}
-	rc = run_pass(data, &ix, &d1, res);
+	rc = scan_pass(data, &ix, &d1, res);
 	pmt_writer *w = NULL;
 	if (rc == 0)
 		w = pmt_writer_open(out, opts->wopts, &rc);

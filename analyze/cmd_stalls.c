@@ -134,9 +134,8 @@ static int wanted(const struct cli *c, const struct tl_task *k)
 	       cli_want_task(c, k->tid, k->pid, k->comm);
 }
 
-static void report_guest(struct cli *c, struct out *o, const struct tl *t,
-			 const struct tl_guest *g, struct table *tt, struct table *pt,
-			 struct table *gt, struct table *lt)
+static void report_guest(struct cli *c, const struct tl_guest *g, struct table *tt,
+			 struct table *pt, struct table *gt, struct table *lt)
 {
 	int known = g->has_host && g->has_guest;
 	uint32_t *idx = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*idx));
@@ -208,8 +207,6 @@ static void report_guest(struct cli *c, struct out *o, const struct tl *t,
 	set_stall_cols(gt, 3, &all, known, all_woken);
 	table_end_row(gt);
 	free(idx);
-	(void)o;
-	(void)t;
 }
 
 static const struct col pcols[] = {
@@ -245,7 +242,8 @@ static void report_worst(struct cli *c, struct out *o, struct tl *t)
 		table_set_u(wt, 6, s->waker);
 		table_set_s(wt, 7, w ? w->comm : "");
 		table_set_u(wt, 8, s->ep.vcpu);
-		table_set_i(wt, 9, s->ep.pcpu);
+		if (s->ep.pcpu >= 0)
+			table_set_i(wt, 9, s->ep.pcpu);
 		char buf[4 * 80] = "";
 		size_t len = 0;
 		for (int j = 0; j < s->ep.nothers; j++)
@@ -312,7 +310,7 @@ int cmd_stalls(int argc, char **argv)
 			continue;
 		tl_note_levels(o, g, "stalls");
 		if (g->has_guest)
-			report_guest(&c, o, t, g, tt, pt, gt, lt);
+			report_guest(&c, g, tt, pt, gt, lt);
 	}
 	table_close(tt);
 	table_close(pt);

@@ -99,20 +99,34 @@ static void csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Text cells: printable, no newlines (comm and marker text can hold anything). */
+static void pad(FILE *f, int n)
+{
+	static const char sp[] = "                                                                ";
+	while (n > 0) {
+		int k = n > (int)sizeof(sp) - 1 ? (int)sizeof(sp) - 1 : n;
+		fwrite(sp, 1, (size_t)k, f);
+		n -= k;
+	}
+}
+
+/* Text cells: printable, no newlines (comm and marker text can hold anything).
+ * Written in runs (long timelines print millions of cells). */
 static void text_str(FILE *f, const char *s, int width, int right)
 {
-	int n = 0;
-	for (const char *p = s; *p; p++)
-		n++;
+	int n = (int)strlen(s);
 	if (right)
-		for (int i = n; i < width; i++)
-			fputc(' ', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+		pad(f, width - n);
+	const char *p = s, *run = s;
+	for (; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			fwrite(run, 1, (size_t)(p - run), f);
+			fputc('?', f);
+			run = p + 1;
+		}
+	}
+	fwrite(run, 1, (size_t)(p - run), f);
 	if (!right)
-		for (int i = n; i < width; i++)
-			fputc(' ', f);
+		pad(f, width - n);
 }
 
 void out_note(struct out *o, const char *fmt, ...)

@@ -21,3 +21,22 @@ bench-format: $(O)/bench/pmt-format-bench
 bench: bench-xen
 bench-xen: all
 	O=$(O) bench/xen.sh
+
+# pmt-analyze: events/s and peak memory vs trace-cmd report and perf sched
+# timehist (bench/analyze); analyze-speed splits the CPU time per event.
+$(O)/bench/analyze-speed: $(O)/obj/bench/analyze_speed.o $(O)/obj/analyze/engine/engine.o $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+TEST_EXTRA += $(O)/bench/analyze-speed
+.PHONY: bench-analyze
+bench: bench-analyze
+bench-analyze: all $(O)/tests/analyze-gen $(O)/bench/analyze-speed
+	O=$(O) bench/analyze
+
+# pmt-record: what recording costs the traced workload, against the floor,
+# trace-cmd and perf (bench/record-overhead [ROUNDS]; root).
+.PHONY: bench-record
+bench: bench-record
+bench-record: all
+	O=$(O) bench/record-overhead

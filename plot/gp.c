@@ -166,6 +166,8 @@ static void gp_preamble(struct plot *p)
 		break;
 	}
 	fprintf(f, "SMALL = sprintf(',%%g', FS*FX*0.85)\n");
+	/* bottom margin (-1: automatic); a note under the figure raises it */
+	fprintf(f, "BM = -1\n");
 	fprintf(f, "set output '%s.%s'\n", p->stem, ext[p->fmt]);
 	fprintf(f, "set encoding utf8\n");
 	for (int i = 0; i < 8; i++) {
@@ -192,16 +194,46 @@ void gp_notes(struct plot *p, struct csv *c)
 	if (n == 0)
 		return;
 	/* The first note goes under the figure: a figure computed across lost
-	 * events must not look exact. */
-	char buf[120];
-	snprintf(buf, sizeof(buf), "note: %s%s", csv_note(c, 0), n > 1 ? " (and more)" : "");
-	if (strlen(buf) >= sizeof(buf) - 1)
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
-	fprintf(p->gp, "set label 99 ");
-	gp_label(p->gp, buf);
-	fprintf(p->gp, " at screen 0.01, screen 0.01 left front font SMALL tc rgb '#555555' offset 0,0.3\n");
+	 * events must not look exact. It is cut into at most two lines that fit
+	 * the width (small text: about 0.55 em a character). */
+	char buf[400];
+	snprintf(buf, sizeof(buf), "note: %s%s", csv_note(c, 0), n > 1 ? " (and more notes)" : "");
+	size_t maxc = (size_t)(p->width_in * 72.0 / (0.56 * p->o->font_pt * 0.85)) - 2;
+	if (maxc < 20)
+		maxc = 20;
+	if (maxc > sizeof(buf) / 2 - 4)
+		maxc = sizeof(buf) / 2 - 4;
+	char line[2][sizeof(buf)];
+	int nl = 0;
+	const char *s = buf;
+	while (*s && nl < 2) {
+		size_t len = strlen(s), cut = len;
+		if (len > maxc) {
+			cut = maxc;
+			while (cut > maxc / 2 && s[cut] != ' ')
+				cut--;
+			if (s[cut] != ' ')
+				cut = maxc;
+		}
+		memcpy(line[nl], s, cut);
+		line[nl][cut] = '\0';
+		if (nl == 1 && len > cut) {
+			size_t k = cut > 3 ? cut - 3 : 0;
+			memcpy(line[nl] + k, "...", 4);
+		}
+		nl++;
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	for (int i = 0; i < nl; i++) {
+		fprintf(p->gp, "set label %d ", 99 - i);
+		gp_label(p->gp, line[i]);
+		fprintf(p->gp, " at screen 0.01, screen 0.01 left front font SMALL tc rgb '#555555' "
+			"offset 0,%.1f\n", 0.3 + 1.0 * (nl - 1 - i));
+	}
 	/* room for it under the x label */
-	fprintf(p->gp, "set bmargin 4.6\n");
+	fprintf(p->gp, "BM = %.1f\nset bmargin BM\n", 4.6 + (nl - 1) * 1.0);
 }
 
 void gp_fill(FILE *f, const char *dname, int index, const char *using, const char *color,

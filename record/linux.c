@@ -475,8 +475,28 @@ static int event_exists(struct pmt_linux *l, const char *sys, const char *name)
 	return tracefs_event_file_exists(l->inst, sys, name, "enable");
 }
 
+/* Parse the running kernel's format of sys:name into l->tep (only the events
+ * enabled: loading every format, kallsyms and cmdlines would cost seconds). */
+static int load_format(struct pmt_linux *l, const char *sys, const char *name)
+{
+	if (tep_find_event_by_name(l->tep, sys, name))
+		return 0;
+	int size = 0;
+	char *fmt = tracefs_event_file_read(l->inst, sys, name, "format", &size);
+	if (!fmt || size <= 0 || tep_parse_event(l->tep, fmt, (unsigned long)size, sys) != 0) {
+		free(fmt);
+		pmt_rec_err(l->r, "cannot parse the format of %s:%s (%s/events/%s/%s/format)", sys, name,
+			    l->dir, sys, name);
+		return -1;
+	}
+	free(fmt);
+	return 0;
+}
+
 static int enable(struct pmt_linux *l, const char *sys, const char *name)
 {
+	if (load_format(l, sys, name) < 0)
+		return -1;
 	if (tracefs_event_enable(l->inst, sys, name) < 0) {
 		pmt_rec_err(l->r, "cannot enable the event %s:%s: %s", sys, name, strerror(errno ? errno : EIO));
 		return -1;
@@ -671,6 +691,14 @@ static int lx_open(struct pmt_rec *r, void **state)
 	if (set_clock(l) < 0 || inst_write(l, "buffer_size_kb", kb) < 0 ||
 	    inst_write(l, "buffer_percent", BUFFER_PERCENT) < 0 || set_cpumask(l) < 0)
 		return -1;
+	l->tep = tep_alloc();
+	if (!l->tep) {
+		pmt_rec_err(r, "out of memory");
+		return -1;
+	}
+	tep_set_file_bigendian(l->tep, tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(l->tep, (int)sizeof(long));
+	tep_set_page_size(l->tep, (int)sysconf(_SC_PAGESIZE));
 	if (enable_events(l) < 0)
 		return -1;
 	if (add_clock(l) < 0 || add_level(l) < 0)
@@ -682,12 +710,6 @@ static int lx_open(struct pmt_rec *r, void **state)
 		return -1;
 	}
 	pmt_sched_set_tgid_fn(l->sched, proc_tgid, l);
-	static const char *const systems[] = {"sched", "task", NULL};
-	l->tep = tracefs_local_events_system(l->dir, systems);
-	if (!l->tep) {
-		pmt_rec_err(r, "cannot read the event formats under '%s/events'", l->dir);
-		return -1;
-	}
 	char msg[200];
 	l->dec = pmt_tepdec_new(l->tep, l->sched, msg, sizeof(msg), tep_warn, l);
 	if (!l->dec) {
@@ -969,18 +991,9 @@ int pmt_linux_add_event(struct pmt_linux *l, const char *system, const char *nam
 		pmt_rec_warn(l->r, "this kernel has no event %s:%s: recording without it", system, name);
 		return 1;
 	}
+	if (load_format(l, system, name) < 0)
+		return -1;
 	struct tep_event *ev = tep_find_event_by_name(l->tep, system, name);
-	if (!ev) {
-		int size = 0;
-		char *fmt = tracefs_event_file_read(l->inst, system, name, "format", &size);
-		if (!fmt || tep_parse_event(l->tep, fmt, (unsigned long)size, system) != 0) {
-			free(fmt);
-			pmt_rec_err(l->r, "cannot parse the format of %s:%s", system, name);
-			return -1;
-		}
-		free(fmt);
-		ev = tep_find_event_by_name(l->tep, system, name);
-	}
 	struct extra_ev *x = calloc(1, sizeof(*x));
 	if (!x || !ev) {
 		free(x);

@@ -399,6 +399,11 @@ static void summary(struct pmt_rec *r, uint64_t bytes)
 	fprintf(stderr, "%s: wrote '%s': %llu events, %llu lost, %llu bytes (%.2f bytes/event)\n", prog,
 		r->out_path, (unsigned long long)ev, (unsigned long long)lost,
 		(unsigned long long)bytes, ev ? (double)bytes / (double)ev : 0.0);
+	struct rusage ru;
+	if (r->verbose && getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "  recorder: %.3f s user, %.3f s system, %ld KB peak memory\n",
+			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
 	for (uint32_t c = 0; c < r->ncpus; c++)
 		if (r->cpu_events[c] || r->cpu_lost[c])
 			fprintf(stderr, "  cpu%u: %llu events, %llu lost\n", c,
@@ -431,10 +436,12 @@ int main(int argc, char **argv)
 			priv.active[priv.nactive++] = pmt_sources[i];
 	if (geteuid() != 0) {
 		pmt_rec_err(r, "recording needs root (tracefs and kernel events): run it as root, e.g. sudo pmt-record ...");
+		free(r->cpu_set);
 		return 1;
 	}
 	if (r->argv && !command_exists(r->argv[0])) {
 		pmt_rec_err(r, "'%s': command not found: check its name or PATH", r->argv[0]);
+		free(r->cpu_set);
 		return 1;
 	}
 
@@ -461,7 +468,8 @@ int main(int argc, char **argv)
 	priv.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || priv.epfd < 0 || !priv.watches || !r->cpu_events || !r->cpu_lost) {
 		pmt_rec_err(r, "cannot set up: %s", strerror(errno ? errno : ENOMEM));
-		return 1;
+		status = 1;
+		goto out_free;
 	}
 	struct epoll_event sev = {.events = EPOLLIN, .data.u32 = UINT32_MAX};
 	epoll_ctl(priv.epfd, EPOLL_CTL_ADD, sfd, &sev);
@@ -470,14 +478,18 @@ int main(int argc, char **argv)
 	if (priv.out_fd < 0) {
 		pmt_rec_err(r, "cannot open '%s' for writing: %s: choose a writable path with -o",
 			    r->out_path, strerror(errno));
-		return 1;
+		status = 1;
+		goto out_free;
 	}
 	int err = 0;
 	struct pmt_writer_opts wo = {.codec = PMT_CODEC_ZLIB, .level = 1};
 	r->w = pmt_writer_open_cb(out_write, &priv, &wo, &err);
 	if (!r->w) {
 		pmt_rec_err(r, "'%s': cannot start the file: %s", r->out_path, pmt_strerror(err));
-		return 1;
+		close(priv.out_fd);
+		unlink(r->out_path);
+		status = 1;
+		goto out_free;
 	}
 	struct utsname u;
 	char start[64];
@@ -632,7 +644,9 @@ out_close:
 		close(st_r);
 	if (!failed || priv.out_bytes)
 		summary(r, priv.out_bytes);
-	if (r->child) {
+	/* After a failure the command is left to run on (it is the user's
+	 * benchmark); otherwise its status is ours. */
+	if (r->child && !failed) {
 		int st;
 		while (waitpid(r->child, &st, 0) < 0 && errno == EINTR)
 			;
@@ -646,11 +660,14 @@ out_close:
 	else
 		status = 0;
 	(void)child_sig;
+out_free:
 	free(r->cpu_events);
 	free(r->cpu_lost);
 	free(r->cpu_set);
 	free(priv.watches);
-	close(priv.epfd);
-	close(sfd);
+	if (priv.epfd >= 0)
+		close(priv.epfd);
+	if (sfd >= 0)
+		close(sfd);
 	return status;
 }

@@ -10,7 +10,8 @@ pmt-record_SRCS += record/main.c record/sources.c record/linux.c $(PMT_SCHED_SRC
 pmt-record_LIBS += $(TRACEFS_LIBS)
 
 PROGS += pmt-import
-pmt-import_SRCS += record/import/main.c record/import/ftrace.c record/import/tracedat.c \
+pmt-import_SRCS += record/import/main.c record/import/common.c record/import/ftrace.c \
+	record/import/tracedat.c \
 	$(PMT_SCHED_SRCS)
 pmt-import_LIBS += $(TRACECMD_LIBS) $(TRACEFS_LIBS)
 
@@ -31,3 +32,7 @@ $(O)/tests/evdump: $(O)/obj/tests/record/evdump.o $(LIBPMT)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/record/evdump.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
 
 SCRIPT_TESTS += tests/record/record.sh tests/record/import.sh
+
+UNIT_TESTS += test_record_sched
+test_record_sched_SRCS := $(PMT_SCHED_SRCS) record/import/common.c record/import/ftrace.c
+test_record_sched_LIBS := $(TRACEFS_LIBS)

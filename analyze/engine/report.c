@@ -2,6 +2,7 @@
 #include "analyze/engine/report.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 static int open_common(struct rep *p, const char *name, const char *usage, int argc,
 		       char **argv, const struct cli_opt *opts, cli_opt_fn fn, void *ctx,
@@ -26,6 +27,18 @@ static int open_common(struct rep *p, const char *name, const char *usage, int a
 			cli_usage_error(&p->cli, "a trace file is needed");
 		cli_release(&p->cli);
 		return CLI_EXIT_USAGE;
+	}
+	if (p->cli.nargs == 2) {
+		/* `export --to csv DIR FILE.pmt`: the trace is the one that is a
+		 * regular file when the other is not */
+		struct stat a, b;
+		int ra = stat(p->cli.args[0], &a) == 0 && S_ISREG(a.st_mode);
+		int rb = stat(p->cli.args[1], &b) == 0 && S_ISREG(b.st_mode);
+		if (!ra && rb) {
+			char *t = p->cli.args[0];
+			p->cli.args[0] = p->cli.args[1];
+			p->cli.args[1] = t;
+		}
 	}
 	p->r = cli_open(&p->cli, p->cli.args[0]);
 	if (!p->r) {
@@ -143,10 +156,20 @@ void rep_notes(struct rep *p, struct out *o)
 			 (unsigned long long)t.inferred, cpus);
 	}
 	if (t.unknown_ns || t.conflicts || t.resyncs) {
-		char b[32];
+		char b[32], why[160] = "";
+		size_t n = 0;
 		fmt_ns(b, sizeof(b), t.unknown_ns);
-		out_note(o, "CPU time unknown: %s (after %llu losses and %llu inconsistencies); it counts as neither busy nor idle",
-			 b, (unsigned long long)t.lost_records, (unsigned long long)t.conflicts);
+		if (t.lost_records)
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%llu losses", n ? ", " : "",
+					      (unsigned long long)t.lost_records);
+		if (t.conflicts && n < sizeof(why))
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%llu missing switch-outs",
+					      n ? ", " : "", (unsigned long long)t.conflicts);
+		if (t.cpus_without_switch && n < sizeof(why))
+			snprintf(why + n, sizeof(why) - n, "%s%llu CPUs without any switch",
+				 n ? ", " : "", (unsigned long long)t.cpus_without_switch);
+		out_note(o, "CPU time unknown: %s (%s); it counts as neither busy nor idle",
+			 b, why[0] ? why : "inconsistencies");
 	}
 	if (t.bad_events)
 		out_note(o, "%llu events named a level or CPU the file does not describe and were ignored",

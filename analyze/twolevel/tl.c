@@ -13,7 +13,7 @@
  *                              t0   [ stolen episode of w ] t1 (w wakes p)
  *                                   \_______ stall of p ___/
  */
-#include "analyze/twolevel/tl.h"
+#include "analyze/twolevel/tl_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +72,7 @@ static int vcpu_of(const struct tl *t, uint32_t host_tid, uint32_t *g, uint32_t 
 }
 
 /* Task tid of guest g, created when missing (NULL when out of memory). */
-static struct tl_task *task_get(struct tl *t, struct tl_guest *g, uint32_t tid)
+struct tl_task *tl_task_get(struct tl *t, struct tl_guest *g, uint32_t tid)
 {
 	uint32_t *keys = g->hash, *vals = g->hash ? g->hash + g->hashcap : NULL;
 	if (g->hashcap) {
@@ -251,11 +251,15 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 		t->o.t_hi = INT64_MAX;
 	if (!t->o.t_lo)
 		t->o.t_lo = INT64_MIN;
-	if (info->nbindings)
+	/* bindings naming a level the file does not have are ignored */
+	size_t nb = info->nbindings;
+	if (nb && (info->bindings[0].host_level >= info->nlevels))
+		nb = 0;
+	if (nb)
 		t->host_level = info->bindings[0].host_level;
-	if (t->host_level < info->nlevels)
-		t->npcpus = info->nbindings ? info->levels[t->host_level].ncpus : 0;
-	t->has_host_events = info->nbindings && level_has_events(info, t->host_level);
+	t->nbound = nb;
+	t->npcpus = nb ? info->levels[t->host_level].ncpus : 0;
+	t->has_host_events = nb && level_has_events(info, t->host_level);
 	t->pcpu_tid = calloc(t->npcpus ? t->npcpus : 1, sizeof(uint32_t));
 	t->pcpu_known = calloc(t->npcpus ? t->npcpus : 1, 1);
 	t->host_gap = calloc(t->npcpus ? t->npcpus : 1, 1);
@@ -266,9 +270,10 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 	for (size_t l = 0; l < info->nlevels; l++) {
 		uint32_t nv = 0;
 		int bound = 0;
-		for (size_t b = 0; b < info->nbindings; b++)
+		for (size_t b = 0; b < nb; b++)
 			if (info->bindings[b].guest_level == l &&
-			    info->bindings[b].host_level == t->host_level) {
+			    info->bindings[b].host_level == t->host_level &&
+			    info->bindings[b].guest_cpu < PMT_MAX_CPUS) {
 				bound = 1;
 				if (info->bindings[b].guest_cpu + 1 > nv)
 					nv = info->bindings[b].guest_cpu + 1;
@@ -284,9 +289,10 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 			goto fail;
 		g->host_level = t->host_level;
 		g->has_host = bound && t->has_host_events;
-		for (size_t b = 0; bound && b < info->nbindings; b++) {
+		for (size_t b = 0; bound && b < nb; b++) {
 			const struct pmt_binding *pb = &info->bindings[b];
-			if (pb->guest_level != l || pb->host_level != t->host_level)
+			if (pb->guest_level != l || pb->host_level != t->host_level ||
+			    pb->guest_cpu >= nv)
 				continue;
 			g->vcpus[pb->guest_cpu].host_tid = pb->host_tid;
 			if (hgrow(&t->vt_key, &t->vt_val, &t->vt_cap, (uint32_t)b + 1) < 0)
@@ -299,14 +305,14 @@ struct tl *tl_new(const struct pmt_info *info, const struct tl_opts *o)
 	for (size_t i = 0; i < info->ntasks; i++) {
 		const struct pmt_task *pt = &info->tasks[i];
 		const char *comm = pt->comm ? pt->comm : "";
-		if (info->nbindings && pt->level == t->host_level) {
+		if (nb && pt->level == t->host_level) {
 			hname_set(t, pt->tid, comm, strlen(comm));
 			continue;
 		}
 		struct tl_guest *g = guest_of_level(t, pt->level);
 		if (!g)
 			continue;
-		struct tl_task *k = task_get(t, g, pt->tid);
+		struct tl_task *k = tl_task_get(t, g, pt->tid);
 		if (!k)
 			goto fail;
 		k->pid = pt->pid;
@@ -333,73 +339,6 @@ static int vcpu_busy(const struct tl_guest *g, const struct tl_vcpu *vc)
 {
 	return g->has_guest ? vc->gtid != PMT_TID_IDLE
 			    : (vc->hstate == TL_RUN || vc->hstate == TL_RUNNABLE);
-}
-
-static int64_t skew_at(int64_t a, int64_t b, int64_t c, int64_t d, int64_t x)
-{
-	int64_t hi = a + x > b ? a + x : b;
-	int64_t lo = c + x < d ? c + x : d;
-	return hi - lo;
-}
-
-/* Skew over dt: progress of vCPU i grows while rate[i]; skew(x) =
- * max(A + x, B) - min(C + x, D) (A/C: max/min progress of growing vCPUs,
- * B/D: of stopped ones), linear between the breakpoints B - A and D - C. */
-static void skew_advance(struct tl *t, struct tl_guest *g, const uint8_t *rate, int64_t dt)
-{
-	int64_t A = INT64_MIN / 4, B = INT64_MIN / 4, C = INT64_MAX / 4, D = INT64_MAX / 4;
-	int anygrow = 0, anystop = 0;
-	for (uint32_t v = 0; v < g->nvcpus; v++) {
-		int64_t p = g->vcpus[v].prog;
-		if (rate[v]) {
-			anygrow = 1;
-			if (p > A) A = p;
-			if (p < C) C = p;
-		} else {
-			anystop = 1;
-			if (p > B) B = p;
-			if (p < D) D = p;
-		}
-	}
-	if (!anygrow) {
-		A = B - dt - 1; /* never the max */
-		C = D + dt + 1;
-	}
-	if (!anystop) {
-		B = A - 1;
-		D = C + dt + 1;
-	}
-	int64_t bp[4] = { 0, 0, 0, dt };
-	int nb = 0;
-	bp[nb++] = 0;
-	if (B - A > 0 && B - A < dt) bp[nb++] = B - A;
-	if (D - C > 0 && D - C < dt) bp[nb++] = D - C;
-	if (nb == 3 && bp[1] > bp[2]) {
-		int64_t x = bp[1];
-		bp[1] = bp[2];
-		bp[2] = x;
-	}
-	bp[nb++] = dt;
-	int64_t thr = t->o.skew_threshold_ns;
-	for (int i = 0; i + 1 < nb; i++) {
-		int64_t x0 = bp[i], x1 = bp[i + 1], len = x1 - x0;
-		if (len <= 0)
-			continue;
-		int64_t s0 = skew_at(A, B, C, D, x0), s1 = skew_at(A, B, C, D, x1);
-		g->skew_area += (long double)(s0 + s1) * (long double)len / 2.0L;
-		if (s0 > g->skew_max) g->skew_max = s0;
-		if (s1 > g->skew_max) g->skew_max = s1;
-		if (s0 > thr && s1 > thr)
-			g->skew_above_ns += len;
-		else if (s1 > thr) /* rising through thr, slope 1 */
-			g->skew_above_ns += s1 - thr;
-		else if (s0 > thr) /* falling through thr, slope -1 */
-			g->skew_above_ns += s0 - thr;
-	}
-	g->skew_known_ns += dt;
-	for (uint32_t v = 0; v < g->nvcpus; v++)
-		if (rate[v])
-			g->vcpus[v].prog += dt;
 }
 
 static void ep_other(struct tl_episode *ep, uint32_t tid, int64_t dt)
@@ -442,7 +381,7 @@ static void guest_advance(struct tl *t, struct tl_guest *g, int64_t dt, int64_t 
 				vc->busy_ns += cdt;
 				if (vc->hstate == TL_RUNNABLE)
 					vc->harmful_ns += cdt;
-				struct tl_task *k = task_get(t, g, vc->gtid);
+				struct tl_task *k = tl_task_get(t, g, vc->gtid);
 				if (k) {
 					k->run_ns += cdt;
 					if (!g->has_host || vc->hstate == TL_UNKNOWN) {
@@ -488,7 +427,7 @@ static void guest_advance(struct tl *t, struct tl_guest *g, int64_t dt, int64_t 
 					g->vcpus[v].prog = 0;
 				g->skew_reset = 0;
 			}
-			skew_advance(t, g, rate, cdt);
+			tl_skew_advance(g, rate, cdt, t->o.skew_threshold_ns);
 		}
 	}
 	if (rate != rate_small)
@@ -516,20 +455,6 @@ static void advance(struct tl *t, int64_t to)
 
 /* ------------------------------------------------------------ episodes */
 
-static void ring_push(struct tl_task *k, const struct tl_episode *ep)
-{
-	if (k->ring_n == TL_RING) {
-		struct tl_episode *old = &k->ring[k->ring_head];
-		if (old->t1 > k->evicted_end)
-			k->evicted_end = old->t1;
-		k->ring[k->ring_head] = *ep;
-		k->ring_head = (k->ring_head + 1) % TL_RING;
-	} else {
-		k->ring[(k->ring_head + k->ring_n) % TL_RING] = *ep;
-		k->ring_n++;
-	}
-}
-
 /* Start or end stolen episodes after the states of g changed. */
 static void episodes(struct tl *t, struct tl_guest *g)
 {
@@ -541,9 +466,9 @@ static void episodes(struct tl *t, struct tl_guest *g)
 		if (vc->in_ep && (!stolen || vc->ep_task != vc->gtid)) {
 			vc->in_ep = 0;
 			vc->ep.t1 = t->now;
-			struct tl_task *k = task_get(t, g, vc->ep_task);
+			struct tl_task *k = tl_task_get(t, g, vc->ep_task);
 			if (k && vc->ep.t1 > vc->ep.t0)
-				ring_push(k, &vc->ep);
+				tl_ring_push(k, &vc->ep);
 		}
 		if (stolen && !vc->in_ep) {
 			vc->in_ep = 1;
@@ -554,12 +479,6 @@ static void episodes(struct tl *t, struct tl_guest *g)
 			vc->ep.pcpu = vc->pcpu;
 		}
 	}
-}
-
-static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
-{
-	int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
-	return hi > lo ? hi - lo : 0;
 }
 
 static int gap_open(const struct tl *t, const struct tl_guest *g)
@@ -574,86 +493,9 @@ static int gap_open(const struct tl *t, const struct tl_guest *g)
 }
 
 /* Whether a loss may hide something in [t0, now]. */
-static int lossy_since(const struct tl *t, const struct tl_guest *g, int64_t t0)
+int tl_lossy_since(const struct tl *t, const struct tl_guest *g, int64_t t0)
 {
 	return g->last_loss_end >= t0 || gap_open(t, g);
-}
-
-static void worst_add(struct tl *t, const struct tl_stall *s)
-{
-	if (!t->worst)
-		return;
-	if (t->nworst < t->o.worst) {
-		t->worst[t->nworst++] = *s;
-		return;
-	}
-	int min = 0;
-	for (int i = 1; i < t->nworst; i++)
-		if (t->worst[i].stall_ns < t->worst[min].stall_ns)
-			min = i;
-	if (s->stall_ns > t->worst[min].stall_ns)
-		t->worst[min] = *s;
-}
-
-/* p's blocked interval [p->since, now] ends with a wakeup by waker. */
-static void blocked_end(struct tl *t, struct tl_guest *g, struct tl_task *p, uint32_t waker)
-{
-	int64_t t0 = p->since, t1 = t->now;
-	int lossy = lossy_since(t, g, t0);
-	if (t1 > t->o.t_lo && t1 <= t->o.t_hi) {
-		p->blocked_count++;
-		p->woken_count++;
-		if (!lossy)
-			p->blocked_ns += t1 - t0;
-	} else {
-		return;
-	}
-	if (lossy || !g->has_host || !g->has_guest) {
-		p->stall_unknown++;
-		return;
-	}
-	if (waker == PMT_TID_IDLE)
-		return;
-	struct tl_task *w = task_get(t, g, waker);
-	if (!w)
-		return;
-	if (w->evicted_end > t0) {
-		p->stall_unknown++;
-		return;
-	}
-	int64_t sum = 0, best = -1;
-	struct tl_episode bestep;
-	memset(&bestep, 0, sizeof(bestep));
-	for (int i = 0; i < w->ring_n; i++) {
-		const struct tl_episode *e = &w->ring[(w->ring_head + i) % TL_RING];
-		int64_t o = overlap(e->t0, e->t1, t0, t1);
-		sum += o;
-		if (o > best && o > 0) {
-			best = o;
-			bestep = *e;
-		}
-	}
-	for (uint32_t v = 0; v < g->nvcpus; v++) {
-		const struct tl_vcpu *vc = &g->vcpus[v];
-		if (!vc->in_ep || vc->ep_task != waker)
-			continue;
-		int64_t o = overlap(vc->ep.t0, t1, t0, t1);
-		sum += o;
-		if (o > best && o > 0) {
-			best = o;
-			bestep = vc->ep;
-			bestep.t1 = t1;
-		}
-	}
-	if (sum <= 0)
-		return;
-	p->stall_ns += sum;
-	p->stall_count++;
-	hist_add(&g->stall_hist, (uint64_t)sum);
-	if (sum > p->max_stall_ns)
-		p->max_stall_ns = sum;
-	struct tl_stall s = { sum, t0, t1, p->tid, waker, (uint32_t)(g - t->guests), bestep };
-	worst_add(t, &s);
 }
 
 /* ------------------------------------------------------------ events */
@@ -681,7 +523,7 @@ static void host_event(struct tl *t, const struct pmt_event *ev)
 		if (vcpu_of(t, ev->u.sw.next_tid, &gi, &v)) {
 			struct tl_vcpu *vc = &t->guests[gi].vcpus[v];
 			if (vc->pcpu >= 0 && vc->pcpu != (int32_t)c &&
-			    t->now > t->o.t_lo && t->now <= t->o.t_hi)
+			    t->now >= t->o.t_lo && t->now <= t->o.t_hi)
 				vc->pcpu_changes++;
 			vc->pcpu = (int32_t)c;
 			vc->hstate = TL_RUN;
@@ -733,8 +575,8 @@ static void task_switch_in(struct tl *t, struct tl_guest *g, struct tl_task *k, 
 {
 	if (k->woken) {
 		k->woken = 0;
-		if (t->now > t->o.t_lo && t->now <= t->o.t_hi) {
-			if (!g->has_host || !k->notrun_snap || lossy_since(t, g, k->wake_t)) {
+		if (t->now >= t->o.t_lo && t->now <= t->o.t_hi) {
+			if (!g->has_host || !k->notrun_snap || tl_lossy_since(t, g, k->wake_t)) {
 				k->lat_unknown++;
 			} else {
 				int64_t lat = t->now - k->wake_t;
@@ -751,7 +593,7 @@ static void task_switch_in(struct tl *t, struct tl_guest *g, struct tl_task *k, 
 		}
 	}
 	if (k->has_vcpu && k->vcpu != v && k->state != TL_UNKNOWN &&
-	    t->now > t->o.t_lo && t->now <= t->o.t_hi)
+	    t->now >= t->o.t_lo && t->now <= t->o.t_hi)
 		k->vcpu_changes++;
 	k->state = TL_RUN;
 	k->vcpu = v;
@@ -772,7 +614,7 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 		if (v >= g->nvcpus)
 			return;
 		uint32_t prev = ev->u.sw.prev_tid, next = ev->u.sw.next_tid;
-		if (prev != PMT_TID_IDLE && (k = task_get(t, g, prev))) {
+		if (prev != PMT_TID_IDLE && (k = tl_task_get(t, g, prev))) {
 			if (g->vcpus[v].hstate == TL_RUN && g->vcpus[v].pcpu >= 0)
 				k->last_pcpu = g->vcpus[v].pcpu;
 			if (ev->u.sw.prev_state == PMT_STATE_RUNNABLE) {
@@ -784,17 +626,17 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 			}
 			k->woken = 0;
 		}
-		if (next != PMT_TID_IDLE && (k = task_get(t, g, next)))
+		if (next != PMT_TID_IDLE && (k = tl_task_get(t, g, next)))
 			task_switch_in(t, g, k, v);
 		g->vcpus[v].gknown = 1;
 		g->vcpus[v].gtid = next;
 		break;
 	}
 	case PMT_EV_WAKEUP:
-		if (!(k = task_get(t, g, ev->u.wakeup.tid)))
+		if (!(k = tl_task_get(t, g, ev->u.wakeup.tid)))
 			return;
 		if (k->state == TL_BLOCKED && k->blk_known)
-			blocked_end(t, g, k, ev->u.wakeup.waker_tid);
+			tl_blocked_end(t, g, k, ev->u.wakeup.waker_tid);
 		if (k->state != TL_RUN && !k->woken) {
 			k->state = TL_RUNNABLE;
 			k->blk_known = 0;
@@ -808,25 +650,25 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 		}
 		break;
 	case PMT_EV_FORK: {
-		struct tl_task *parent = task_get(t, g, ev->u.fork.parent_tid);
-		if (!parent || !(k = task_get(t, g, ev->u.fork.child_tid)))
+		struct tl_task *parent = tl_task_get(t, g, ev->u.fork.parent_tid);
+		if (!parent || !(k = tl_task_get(t, g, ev->u.fork.child_tid)))
 			return;
 		k->pid = ev->u.fork.child_pid;
 		memcpy(k->comm, parent->comm, sizeof(k->comm));
 		break;
 	}
 	case PMT_EV_EXEC:
-		if ((k = task_get(t, g, ev->u.exec.tid)))
+		if ((k = tl_task_get(t, g, ev->u.exec.tid)))
 			set_comm(k->comm, sizeof(k->comm), ev->u.exec.comm.s, ev->u.exec.comm.len);
 		break;
 	case PMT_EV_NAME:
-		if ((k = task_get(t, g, ev->u.name.tid))) {
+		if ((k = tl_task_get(t, g, ev->u.name.tid))) {
 			k->pid = ev->u.name.pid;
 			set_comm(k->comm, sizeof(k->comm), ev->u.name.comm.s, ev->u.name.comm.len);
 		}
 		break;
 	case PMT_EV_EXIT:
-		if ((k = task_get(t, g, ev->u.exit.tid))) {
+		if ((k = tl_task_get(t, g, ev->u.exit.tid))) {
 			k->blk_known = 0;
 			k->woken = 0;
 		}
@@ -862,7 +704,7 @@ static void guest_event(struct tl *t, struct tl_guest *g, const struct pmt_event
 void tl_event(struct tl *t, const struct pmt_event *ev)
 {
 	advance(t, ev->time_ns);
-	if (t->info->nbindings && ev->level == t->host_level) {
+	if (t->nbound && ev->level == t->host_level) {
 		host_event(t, ev);
 		for (uint32_t i = 0; i < t->nguests; i++)
 			episodes(t, &t->guests[i]);
@@ -893,31 +735,10 @@ void tl_finish(struct tl *t, int64_t end_ns)
 			if (b <= a)
 				continue;
 			k->blocked_count++;
-			if (!lossy_since(t, g, k->since))
+			if (!tl_lossy_since(t, g, k->since))
 				k->blocked_ns += b - a;
 		}
 	}
-}
-
-int tl_run(struct tl *t, pmt_reader *r, void (*progress)(void *, uint64_t, uint64_t),
-	   void *ctx)
-{
-	int err = 0;
-	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
-	if (!c)
-		return err ? err : PMT_ENOMEM;
-	const struct pmt_event *ev;
-	uint64_t n = 0, total = t->info->events;
-	while ((ev = pmt_cursor_next(c, &err))) {
-		tl_event(t, ev);
-		if (progress && !(++n & 0xffff))
-			progress(ctx, n, total);
-	}
-	pmt_cursor_close(c);
-	if (err < 0)
-		return err;
-	tl_finish(t, t->info->last_ns);
-	return t->oom ? PMT_ENOMEM : 0;
 }
 
 void tl_free(struct tl *t)

@@ -147,6 +147,7 @@ struct tl {
 	uint32_t nguests;
 	struct tl_guest *guests;
 	uint16_t host_level;       /* host level of the bindings                  */
+	size_t nbound;             /* bindings used (0: none usable)              */
 	int has_host_events;
 	uint32_t npcpus;
 	uint32_t *pcpu_tid;        /* what runs on each pCPU                      */
@@ -185,8 +186,5 @@ int32_t tl_vcpu_pcpu(struct tl *t, uint16_t level, uint32_t v);
 
 /* Host name of a host tid ("" when unknown). */
 const char *tl_host_comm(const struct tl *t, uint32_t tid);
-/* Feed a whole trace from r through a merged cursor; returns 0 or <0 (PMT_E*). */
-int tl_run(struct tl *t, pmt_reader *r, void (*progress)(void *, uint64_t, uint64_t),
-	   void *ctx);
 
 #endif

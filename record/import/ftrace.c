@@ -237,7 +237,8 @@ static int do_event(struct imp *x, struct line *l)
 		x->seen_newtask = 1;
 		kv(info, "comm", "clone_flags", c1, sizeof(c1));
 		return pmt_sched_fork(x->s, l->cpu, l->ts, (uint32_t)l->pid, (uint32_t)kv_num(info, "pid", 0),
-				      c1, (kv_num(info, "clone_flags", 0) & 0x10000) ? 1 : 0);
+				      c1, (strtoull(kv(info, "clone_flags", NULL, b, sizeof(b)) ? b : "0", NULL, 16)
+					   & 0x10000) ? 1 : 0); /* printed %llx, no 0x */
 	case PMT_TD_FORK:
 		if (x->seen_newtask)
 			return 1;
@@ -314,6 +315,7 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		return 1;
 	}
 	struct imp x = {.ncpus = ncpus};
+	uint64_t last_any = 0;
 	x.s = pmt_sched_new(o.level, pmt_import_emit, &o);
 	x.last = calloc(ncpus, sizeof(*x.last));
 	int rc = 0;
@@ -329,10 +331,14 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		int dummy = 0;
 		if (!parse_line(buf, &l, &dummy)) {
 			if (parse_lost(buf, &count, &lcpu)) {
-				/* At the last event known on that CPU (or every CPU). */
+				/* Where it was met: the text is in time order, so the
+				 * last time stamp read (on any CPU) is the place. */
 				for (uint32_t c = 0; c < ncpus && rc >= 0; c++)
-					if (lcpu < 0 ? c == 0 : (uint32_t)lcpu == c)
+					if (lcpu < 0 ? c == 0 : (uint32_t)lcpu == c) {
+						if (x.last[c] < last_any)
+							x.last[c] = last_any;
 						rc = pmt_sched_lost(x.s, c, x.last[c], count, 0);
+					}
 				x.lost += count;
 			} else if (strncmp(buf, "cpus=", 5) && strncmp(buf, "CPU ", 4)) {
 				x.skipped++;
@@ -346,6 +352,8 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		if (l.ts < x.last[l.cpu])
 			l.ts = x.last[l.cpu];
 		x.last[l.cpu] = l.ts;
+		if (l.ts > last_any)
+			last_any = l.ts;
 		rc = do_event(&x, &l);
 		if (rc > 0) {
 			x.skipped++;

@@ -65,6 +65,34 @@ static int run_pass(const uint8_t *data, const struct xen_index *ix, struct xen_
 	return rc;
 }
 
+/*
+ * The first pass needs no merge: what it learns (the vCPUs named, the
+ * domains whose vCPUs wrote guest records, the first TSC) depends only on
+ * each pCPU's own order, which is file order. Returns 0 or <0.
+ */
+static int scan_pass(const uint8_t *data, const struct xen_index *ix, struct xen_decoder *d,
+		     struct pmt_xen_import_result *res)
+{
+	int first = 1;
+	for (size_t i = 0; i < ix->nwin; i++) {
+		const struct xen_window *w = &ix->win[i];
+		struct xen_rec r;
+		size_t pos = 0, n;
+		while ((n = xen_rec_parse(data + w->offset + pos, w->size - pos, &r)) > 0) {
+			pos += n;
+			r.cpu = w->cpu;
+			if (r.has_tsc && (first || r.tsc < res->first_tsc)) {
+				res->first_tsc = r.tsc;
+				first = 0;
+			}
+			int rc = xen_decoder_feed(d, &r);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int emit_writer(void *opaque, const struct pmt_event *ev)
 {
 	return pmt_writer_append(opaque, ev);
@@ -88,7 +116,8 @@ static int set_meta_u64(pmt_writer *w, const char *key, uint64_t v)
 
 /* Header of the .pmt: clock, levels, bindings, vCPU tasks, metadata. */
 static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_decoder *d,
-		    const struct pmt_xen_import_result *res, uint64_t hz, int assumed)
+		    const struct pmt_xen_import_result *res, uint64_t hz, int assumed,
+		    const char *src)
 {
 	int rc;
 	uint64_t g = gcd64(1000000000ull, hz);
@@ -154,7 +183,9 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 	}
 	char hzs[32];
 	snprintf(hzs, sizeof(hzs), "%" PRIu64, hz);
-	if ((rc = pmt_writer_set_meta(w, "source", "xentrace")) < 0 ||
+	if ((rc = pmt_writer_set_meta(w, "recorder", "pmt-import")) < 0 ||
+	    (rc = pmt_writer_set_meta(w, "import_format", "xentrace")) < 0 ||
+	    (src && (rc = pmt_writer_set_meta(w, "import_source", src)) < 0) ||
 	    (rc = pmt_writer_set_meta(w, "xen.cpu_hz", hzs)) < 0 ||
 	    (rc = pmt_writer_set_meta(w, "xen.cpu_hz_from", assumed ?
 				      "assumed (xenalyze's default)" : "--cpu-hz")) < 0)
@@ -163,9 +194,14 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 }
 
 /* Counters of the decoding, as metadata (docs/XEN.md lists them). */
-static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
+static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res, uint64_t hz)
 {
 	const struct xen_decode_stats *s = &res->st;
+	/* How far a guest event may be from its time (it takes its pCPU's
+	 * previous TSC; the next one bounds it): ns, max and mean. */
+	uint64_t slack_max = (uint64_t)((double)s->guest_slack_max * 1e9 / (double)hz);
+	uint64_t slack_mean = s->guest_events ? (uint64_t)((double)s->guest_slack_sum * 1e9 /
+				(double)hz / (double)s->guest_events) : 0;
 	struct { const char *k; uint64_t v; } m[] = {
 		{ "xen.windows", res->windows }, { "xen.records", s->records },
 		{ "xen.switches", s->switches }, { "xen.wakeups", s->wakeups },
@@ -176,6 +212,8 @@ static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
 		{ "xen.idle_state_changes", s->idle_changes },
 		{ "xen.guest_events", s->guest_events }, { "xen.guest_dropped", s->guest_dropped },
 		{ "xen.guest_vcpu_mismatch", s->guest_vcpu_mismatch },
+		{ "xen.guest_time_slack_max_ns", slack_max },
+		{ "xen.guest_time_slack_mean_ns", slack_mean },
 		{ "xen.tsc_backwards", res->backwards },
 		{ "xen.no_tsc_dropped", res->no_tsc_dropped },
 	};
@@ -249,7 +287,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		say(msg, msglen, "out of memory");
 		return rc;
 	}
-	rc = run_pass(data, &ix, &d1, res);
+	rc = scan_pass(data, &ix, &d1, res);
 	pmt_writer *w = NULL;
 	if (rc == 0)
 		w = pmt_writer_open(out, opts->wopts, &rc);
@@ -261,7 +299,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 	}
 	rc = xen_decoder_init(&d2, ix.ncpus, use_runstate, emit_writer, w);
 	if (rc == 0)
-		rc = describe(w, &d1, &d2, res, hz, opts->cpu_hz == 0);
+		rc = describe(w, &d1, &d2, res, hz, opts->cpu_hz == 0, opts->source_name);
 	xen_decoder_release(&d1);
 	if (rc == 0)
 		rc = pmt_writer_begin(w);
@@ -272,7 +310,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		if (d2.guest_level[dom])
 			res->guest_levels++;
 	if (rc == 0)
-		rc = stats_meta(w, res);
+		rc = stats_meta(w, res, hz);
 	if (rc == 0 && res->damaged) {
 		char buf[200];
 		snprintf(buf, sizeof(buf), "offset %" PRIu64 ": %s", res->damage_off, res->why);
@@ -321,7 +359,12 @@ int pmt_xen_import(const char *in, const char *out, const struct pmt_xen_import_
 	}
 	close(fd);
 	static const uint8_t empty[1];
-	int rc = pmt_xen_import_mem(data ? data : empty, len, out, opts, res, msg, msglen);
+	struct pmt_xen_import_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	if (!o.source_name)
+		o.source_name = in;
+	int rc = pmt_xen_import_mem(data ? data : empty, len, out, &o, res, msg, msglen);
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	return rc;

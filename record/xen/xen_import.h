@@ -20,6 +20,8 @@ struct pmt_xen_import_opts {
 	uint64_t cpu_hz;        /* 0: PMT_XEN_DEFAULT_CPU_HZ, flagged as assumed   */
 	int tolerant;           /* import what precedes damage instead of failing */
 	const struct pmt_writer_opts *wopts; /* NULL: defaults                    */
+	const char *source_name;  /* metadata import_source (pmt_xen_import: the
+				     input path when NULL)                        */
 };
 
 struct pmt_xen_import_result {

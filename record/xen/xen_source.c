@@ -48,11 +48,9 @@ struct xen_live {
 	uint64_t *fed;          /* bytes consumed per pCPU                         */
 	struct xen_merge m;
 	struct xen_decoder d;
-	uint64_t watermark;     /* release records up to this TSC                 */
-	uint64_t first_tsc;
+	struct xen_live_core core; /* consumes tb into m, decodes into d          */
 	uint64_t cpu_hz;
-	int have_first, enabled, merge_ok, decoder_ok;
-	uint64_t bad_windows;   /* impossible cons/prod met                       */
+	int enabled, merge_ok, decoder_ok;
 	uint8_t described[XEN_DOMID_IDLE]; /* domains named in the header          */
 };
 
@@ -187,8 +185,10 @@ static int describe(struct xen_live *s)
 		}
 	}
 	free(info);
+	char mask[16];
+	snprintf(mask, sizeof(mask), "0x%08x", evt_mask);
 	if (rc >= 0)
-		rc = pmt_writer_set_meta(w, "source", "xen");
+		rc = pmt_writer_set_meta(w, "xen.event_mask", mask);
 	return rc < 0 ? rc : 0;
 }
 
@@ -295,6 +295,9 @@ static int xen_open(struct pmt_rec *r, void **state)
 		return -1;
 	}
 	s->merge_ok = s->decoder_ok = 1;
+	s->core = (struct xen_live_core){ .tb = s->tb, .ncpus = s->ncpus,
+					  .data_size = s->data_size, .fed = s->fed,
+					  .m = &s->m, .d = &s->d };
 	int rc = describe(s);
 	if (rc < 0) {
 		pmt_rec_err(r, "--xen: cannot describe the host: %s", pmt_strerror(rc));
@@ -326,36 +329,14 @@ static int xen_start(struct pmt_rec *r, void *state)
 	return 0;
 }
 
-/* Consume every pCPU's buffer, then decode what the watermark releases:
- * records up to the newest TSC seen in the previous round (a pCPU's late
- * records rarely reach further back than one poll period). */
 static int drain(struct xen_live *s, int final)
 {
-	for (uint32_t c = 0; c < s->ncpus; c++) {
-		if (!s->tb[c])
-			continue;
-		long n = xen_tbuf_consume(s->tb[c], s->data_size, 0, &s->m, c, s->fed[c]);
-		if (n == -1)
-			s->bad_windows++;
-		else if (n == -2) {
-			pmt_rec_err(s->r, "--xen: out of memory");
-			return -1;
-		} else
-			s->fed[c] += (uint64_t)n;
+	long n = xen_live_round(&s->core, final);
+	if (n == -2) {
+		pmt_rec_err(s->r, "--xen: out of memory");
+		return -1;
 	}
-	uint64_t limit = final ? UINT64_MAX : s->watermark;
-	struct xen_rec rec;
-	while (xen_merge_next(&s->m, limit, final, &rec) == 1) {
-		if (!s->have_first) {
-			s->first_tsc = rec.tsc;
-			s->have_first = 1;
-		}
-		int rc = xen_decoder_feed(&s->d, &rec);
-		if (rc < 0)
-			return -1;      /* a write error: main reports it */
-	}
-	s->watermark = xen_merge_tail(&s->m);
-	return 0;
+	return n < 0 ? -1 : 0;  /* a write error: main reports it */
 }
 
 static int xen_ready(struct pmt_rec *r, void *state, int fd)
@@ -383,9 +364,9 @@ static int xen_finish(struct pmt_rec *r, void *state)
 {
 	struct xen_live *s = state;
 	pmt_writer *w = r->w;
-	if (s->have_first) {
+	if (s->core.have_first) {
 		struct pmt_clock clk = { .name = "x86-tsc", .freq_hz = s->cpu_hz,
-					 .raw_base = s->first_tsc, .ref_base_ns = 0,
+					 .raw_base = s->core.first_tsc, .ref_base_ns = 0,
 					 .mult_num = 1000000000ull, .mult_den = s->cpu_hz };
 		pmt_writer_update_clock(w, r->host_clock, &clk);
 	}
@@ -402,7 +383,10 @@ static int xen_finish(struct pmt_rec *r, void *state)
 	META("xen.guest_events", st->guest_events);
 	META("xen.guest_dropped", st->guest_dropped);
 	META("xen.guest_late", st->guest_late);
-	META("xen.bad_windows", s->bad_windows);
+	META("xen.guest_time_slack_max_ns", (double)st->guest_slack_max * 1e9 / (double)s->cpu_hz);
+	META("xen.guest_time_slack_mean_ns", st->guest_events ? (double)st->guest_slack_sum * 1e9 /
+	     (double)s->cpu_hz / (double)st->guest_events : 0);
+	META("xen.bad_windows", s->core.bad_windows);
 	META("xen.buffer_pages", s->pages);
 #undef META
 	/* vCPUs of domains created during the run: late tasks. */
@@ -419,9 +403,9 @@ static int xen_finish(struct pmt_rec *r, void *state)
 			pmt_writer_add_task(w, &t);
 		}
 	}
-	if (s->bad_windows)
+	if (s->core.bad_windows)
 		pmt_rec_warn(r, "--xen: %" PRIu64 " trace buffer windows had impossible "
-			     "cons/prod and were skipped", s->bad_windows);
+			     "cons/prod and were skipped", s->core.bad_windows);
 	return 0;
 }
 

@@ -108,3 +108,32 @@ int xen_tinfo_parse(const void *tinfo, size_t tinfo_size, uint32_t ncpus,
 	}
 	return pages;
 }
+
+long xen_live_round(struct xen_live_core *c, int final)
+{
+	for (uint32_t cpu = 0; cpu < c->ncpus; cpu++) {
+		if (!c->tb[cpu])
+			continue;
+		long n = xen_tbuf_consume(c->tb[cpu], c->data_size, 0, c->m, cpu, c->fed[cpu]);
+		if (n == -1)
+			c->bad_windows++;
+		else if (n == -2)
+			return -2;
+		else
+			c->fed[cpu] += (uint64_t)n;
+	}
+	uint64_t limit = final ? UINT64_MAX : c->watermark;
+	struct xen_rec rec;
+	long done = 0;
+	while (xen_merge_next(c->m, limit, final, &rec) == 1) {
+		if (!c->have_first) {
+			c->first_tsc = rec.tsc;
+			c->have_first = 1;
+		}
+		if (xen_decoder_feed(c->d, &rec) < 0)
+			return -1;
+		done++;
+	}
+	c->watermark = xen_merge_tail(c->m);
+	return done;
+}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record/xen/xen_decode.h"
 #include "record/xen/xen_merge.h"
 
 #define XEN_TBUF_PAGE 4096u
@@ -59,5 +60,33 @@ long xen_tbuf_consume(void *tb, uint32_t data_size, uint32_t max_bytes,
  */
 int xen_tinfo_parse(const void *tinfo, size_t tinfo_size, uint32_t ncpus,
 		    const uint32_t **mfns);
+
+/*
+ * A live consumer's state over the buffers of ncpus pCPUs (the pure part
+ * of pmt-record --xen; the buffers are Xen's mapped pages there, memory
+ * in the tests).
+ */
+struct xen_live_core {
+	void **tb;              /* per pCPU: t_buf + data, or NULL (no buffer)    */
+	uint32_t ncpus;
+	uint32_t data_size;
+	uint64_t *fed;          /* bytes consumed per pCPU                        */
+	struct xen_merge *m;    /* initialised for ncpus                          */
+	struct xen_decoder *d;
+	uint64_t watermark;     /* records up to this TSC may be decoded           */
+	uint64_t bad_windows;   /* rounds that met impossible cons/prod            */
+	uint64_t first_tsc;     /* of the first record decoded (have_first)        */
+	int have_first;
+};
+
+/*
+ * One round: consume every pCPU's buffer, then decode the records up to
+ * the watermark, which is the newest TSC seen in the previous round (a
+ * pCPU's records can reach the consumer up to a round late; later ones are
+ * still decoded, their guest events moved to keep streams in order); with
+ * final, everything. Returns the records decoded, -1 when the decoder (its
+ * emitter) failed, -2 when out of memory.
+ */
+long xen_live_round(struct xen_live_core *c, int final);
 
 #endif

@@ -91,6 +91,14 @@ if [ -n "$tc" ]; then
 	"$IMP" trace.dat "$TMP/t.dat" -o "$TMP/dat.pmt" 2>"$TMP/imp2.err"
 	check_eq "trace.dat: imported" 0 $?
 	check_eq "trace.dat: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/dat.pmt")"
+	# Cut or damaged trace.dat files: an answer (0 or 1), never a crash.
+	sz=$(stat -c %s "$TMP/t.dat") crashes=0
+	for n in 64 4096 $((sz / 3)) $((sz / 2)) $((sz - 64)); do
+		head -c "$n" "$TMP/t.dat" >"$TMP/cut.dat"
+		"$IMP" trace.dat "$TMP/cut.dat" -o "$TMP/cut.pmt" >/dev/null 2>&1
+		[ $? -le 1 ] || crashes=$((crashes + 1))
+	done
+	check_eq "trace.dat: cut files give status 0 or 1" 0 $crashes
 	"$IMP" ftrace "$TMP/report.txt" -o "$TMP/report.pmt" 2>"$TMP/imp3.err"
 	check_eq "trace-cmd report text: imported" 0 $?
 	check_eq "trace-cmd report text: same migrations and switch-ins as pmt-record" "$want" \

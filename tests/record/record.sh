@@ -76,8 +76,12 @@ check_eq "fork: the child is first named sh" "sh" \
 "$REC" -o "$TMP/kill.pmt" -- "$WL/pmt-demo-work" 30 >/dev/null 2>&1 &
 kpid=$!
 PIDS+=("$kpid")
+kchild=
+for _ in $(seq 100); do # until the command runs (set-up time varies on a loaded machine)
+	kchild=$(pgrep -P $kpid) && break
+	sleep 0.1
+done
 sleep 2.6
-kchild=$(pgrep -P $kpid)
 kill -9 $kpid
 wait $kpid 2>/dev/null
 [ -n "$kchild" ] && kill $kchild 2>/dev/null # its orphaned workload, by pid
@@ -124,6 +128,41 @@ tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/lacks.out")
 check_eq "missing event: the other events are recorded" 4 "$(count migrate "tid=$tid" <"$TMP/lacks.txt")"
 check_eq "missing event: no wakeups (not asked)" 0 "$(count wakeup <"$TMP/lacks.txt")"
 
+# --- losses: a small buffer and a recorder held still (SIGSTOP) -------------
+"$REC" --buffer-size 64 -o "$TMP/lost.pmt" -- "$WL/pingpong" 400000 0 >/dev/null 2>"$TMP/lost.err" &
+lpid=$!
+PIDS+=("$lpid")
+for _ in $(seq 100); do pgrep -P $lpid >/dev/null && break; sleep 0.1; done
+sleep 0.3
+kill -STOP $lpid
+sleep 1
+kill -CONT $lpid
+wait $lpid
+check_eq "losses: the recording ends normally" 0 $?
+"$DUMP" "$TMP/lost.pmt" >"$TMP/lost.txt"
+said=$(sed -n "s/.*events, \([0-9]*\) lost,.*/\1/p" "$TMP/lost.err")
+inf=$(awk '$4 == "lost" {sub("count=", "", $5); n += $5; r++} END {print n + 0, r + 0}' "$TMP/lost.txt")
+check "losses: lost records are written (count, records: $inf)" test "${inf#* }" -gt 0
+check_eq "losses: the summary's lost count is the file's" "${said:-none}" "${inf% *}"
+check "losses: the summary reports them ($said)" test "${said:-0}" -gt 0
+
+# --- options: --cpus, --clock, --events that are all unknown ----------------
+rec cpus -o "$TMP/cpus.pmt" --cpus 0 --clock mono -- "$WL/mover" 6
+check_eq "--cpus 0: recording works" 0 $?
+"$DUMP" "$TMP/cpus.pmt" >"$TMP/cpus.txt"
+check_eq "--cpus 0: no event on CPU 1" 0 "$(awk '$1 == 0 && $2 == 1' "$TMP/cpus.txt" | wc -l)"
+tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/cpus.out")
+check_eq "--cpus 0: the mover's 3 moves out of CPU 0 are there" 3 \
+	"$(awk -v t="tid=$tid" '$4 == "migrate" && $5 == t && $6 == "from=0"' "$TMP/cpus.txt" | wc -l)"
+if [ -x "$BIN/pmt-analyze" ]; then
+	check "--clock mono: the file's clock is mono" \
+		bash -c "'$BIN/pmt-analyze' info '$TMP/cpus.pmt' --format csv 2>/dev/null | grep -q '^trace_clock,mono'"
+fi
+rec noev -o "$TMP/noev.pmt" --events nothing,sched:nothing_either --duration 0.2
+check_eq "--events with nothing recordable: exit status 1" 1 $?
+check "--events with nothing recordable: says so" grep -q "none of the events" "$TMP/noev.err"
+check "--events with nothing recordable: no instance left" no_instance "${PIDS[-1]}"
+
 # --- bad input: one line, status 1, no instance, what was recorded readable --
 one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
 bad() { # bad NAME WHAT-THE-LINE-SAYS ARGS...
@@ -150,18 +189,28 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 else
 	skip "not root: no 'nobody' user or setpriv"
 fi
-# Disk full: a 192 KB file system; the workload makes far more than that.
+# Disk full: the file system fills up while recording (a ballast file takes
+# the rest of a small tmpfs after the first flushes).
 mkdir -p "$TMP/small"
-if mount -t tmpfs -o size=192k tmpfs "$TMP/small" 2>/dev/null; then
+if mount -t tmpfs -o size=4m tmpfs "$TMP/small" 2>/dev/null; then
 	unmount_small() { umount "$TMP/small"; }
 	at_exit unmount_small
-	rec full -o "$TMP/small/full.pmt" -- "$WL/pmt-demo-work" 4
+	"$REC" -o "$TMP/small/full.pmt" -- "$WL/pmt-demo-work" 20 >/dev/null 2>"$TMP/full.err" &
+	fpid=$!
+	PIDS+=("$fpid")
+	fchild=
+	for _ in $(seq 100); do fchild=$(pgrep -P $fpid) && break; sleep 0.1; done
+	sleep 2.5
+	dd if=/dev/zero of="$TMP/small/ballast" bs=4k 2>/dev/null
+	wait $fpid
 	check_eq "disk full: exit status 1" 1 $?
 	check "disk full: names the cause" grep -q "No space left on device" "$TMP/full.err"
-	check "disk full: no instance left" no_instance "${PIDS[-1]}"
+	check "disk full: no instance left" no_instance $fpid
+	rm -f "$TMP/small/ballast"
 	"$DUMP" "$TMP/small/full.pmt" >"$TMP/full.txt" 2>/dev/null
 	fev=$(tail -n1 "$TMP/full.txt" | sed -n 's/.*events=\([0-9]*\).*/\1/p')
 	check "disk full: what was flushed stays readable (${fev:-0} events)" test "${fev:-0}" -gt 0
+	[ -n "$fchild" ] && kill $fchild 2>/dev/null # left running by the recorder: by pid
 else
 	skip "disk full: cannot mount a small tmpfs"
 fi

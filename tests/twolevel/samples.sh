@@ -22,6 +22,22 @@ check "vcpus json has the documented columns" grep -q '"harmful_steal_ns": 30000
 $SYN --host-only "$S/lockholder.synth" -o "$TMP/ho.pmt"
 $AN vcpus --format json "$TMP/ho.pmt" > "$TMP/j"
 check "host-only vcpus json: busy_ns is null, not 0" grep -q '"busy_ns": null' "$TMP/j"
+# every report is valid json, host-only included
+for f in lockholder ho; do
+	for c in vcpus cosched "stalls --worst 2" "affinity --composed" "latency --split" "migrations --composed"; do
+		$AN $c --format json "$TMP/$f.pmt" > "$TMP/j" 2>/dev/null
+		check "$f: $c --format json parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/j"
+	done
+done
+$AN diff --format json "$TMP/lockholder.pmt" "$TMP/ho.pmt" > "$TMP/j"
+check "diff --format json parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/j"
+# a figure the second trace cannot measure is null there, and so is the change
+check "diff: stall_ns of a host-only trace is null" python3 -c '
+import json, sys
+d = {r["metric"]: r for r in json.load(open(sys.argv[1]))["diff"]}
+r = d["vm.stall_ns"]
+sys.exit(not (r["a"] == 8000000 and r["b"] is None and r["change"] is None))' "$TMP/j"
+
 # pmt-synth's own errors
 printf 'span 1ms\nhost 1\nrun host 0 0 2ms 5\n' > "$TMP/bad.synth"
 $SYN "$TMP/bad.synth" -o "$TMP/bad.pmt" 2> "$TMP/err"

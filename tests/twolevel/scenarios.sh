@@ -242,6 +242,27 @@ for Q in 4000 2500; do
 	expect $TMP/free-v.csv "" pcpu_changes "vcpu 0" 0
 done
 
+# --------------------------------------------------- filters: --time, --tid
+# lockholder (5, 8, 6, 9) ms within [5, 8.5] ms (both ends included, as
+# everywhere): [5,6) skewed, [6,8) stalled, [8,8.5) co-running; vCPU0
+# runnable [5,8), running [8,8.5) and changes pCPU at 8 ms; vCPU1's change
+# comes at 9 ms, outside
+$AN cosched --time 5ms,8.5ms --format csv "$TMP/lh1.pmt" > "$TMP/tw.csv"
+expect "$TMP/tw.csv" "" skewed_ns "guest vm" $(us 1000)
+expect "$TMP/tw.csv" "" stalled_ns "guest vm" $(us 2000)
+expect "$TMP/tw.csv" "" corunning_ns "guest vm" $(us 500)
+expect "$TMP/tw.csv" "" idle_ns "guest vm" 0
+$AN vcpus --time 5ms,8.5ms --format csv "$TMP/lh1.pmt" > "$TMP/tw.csv"
+expect "$TMP/tw.csv" "" runnable_ns "vcpu 0" $(us 3000)
+expect "$TMP/tw.csv" "" running_ns "vcpu 0" $(us 500)
+expect "$TMP/tw.csv" "" pcpu_changes "vcpu 0" 1
+expect "$TMP/tw.csv" "" pcpu_changes "vcpu 1" 0
+# --tid keeps the task rows asked for; --worst keeps its order
+$AN stalls --tid 13,14 --format csv "$TMP/lh1.pmt" > "$TMP/tid.csv"
+expect "$TMP/tid.csv" "" stall_ns "tid 13" $(us 3000)
+expect "$TMP/tid.csv" "" stall_ns "tid 12" ""
+expect "$TMP/tid.csv" guests stall_ns "guest vm" $(us 5000)
+
 # -------------------------------------- composition: --composed and --split
 # Guest task 21 runs on vCPU0 [0,2) ms, sleeps, is woken at 3 ms and runs on
 # vCPU1 [3,6) ms. vCPU0 runs on pCPU1 [0,2); vCPU1 on pCPU0 [0,4) and, after

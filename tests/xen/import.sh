@@ -49,6 +49,32 @@ read -r _ wins _ sw _ _ <<< "$(count "$CAP")"
 check_eq "capture: 187 windows" 187 "$wins"
 check_eq "capture: switches = Xen's switch-ins" "$sw" "$(switches "$TMP/all.pmt")"
 
+# Without RUNSTATE_CHANGE records (a trace mask of TRC_SCHED_VERBOSE only),
+# the SWITCH records give the same switches: same pCPU, previous and next
+# vCPU, in the same order (their states are guessed from BLOCK/SLEEP).
+python3 - "$CAP" "$TMP/noruns.xt" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+out, off = bytearray(), 0
+while off < len(d):
+    h, cpu, size = struct.unpack_from('<IiI', d, off)
+    body, pos, end = bytearray(), off + 12, off + 12 + size
+    while pos < end:
+        w, = struct.unpack_from('<I', d, pos)
+        n, ev = 4 + 8 * (w >> 31) + 4 * ((w >> 28) & 7), w & 0x0fffffff
+        if ev & 0xfffff00f != 0x21001 and ev != 0x21002:
+            body += d[pos:pos + n]
+        pos += n
+    out += struct.pack('<IiI', h, cpu, len(body)) + body
+    off = end
+open(sys.argv[2], 'wb').write(out)
+PY
+"$BIN/pmt-import" xentrace "$TMP/noruns.xt" -o "$TMP/noruns.pmt" 2> /dev/null
+check_eq "SWITCH records only: exit status 0" 0 $?
+sw_of() { "$EVDUMP" "$1" | awk '$1 == 0 && $4 == "switch" {print $2, $5, $7}'; }
+check_eq "SWITCH records only: the same switches in the same order" \
+	"$(sw_of "$TMP/all.pmt" | md5sum)" "$(sw_of "$TMP/noruns.pmt" | md5sum)"
+
 # Truncated inside a window: exit 1 with the window's size field offset;
 # --tolerant keeps every switch-in of the whole records before the cut.
 cut=$((size / 2 + 1))

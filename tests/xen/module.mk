@@ -22,3 +22,4 @@ fuzz-xen: build-fuzz/fuzz_xentrace
 		2>&1 | tail -n 15
 	$(Q)if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* >/dev/null 2>&1; then \
 		echo "fuzz-xen: the importer failed on an input (build-fuzz/crash-* / leak-* / timeout-* / oom-*)" >&2; exit 1; fi
+SCRIPT_TESTS += tests/xen/twolevel.sh

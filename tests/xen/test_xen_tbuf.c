@@ -66,11 +66,12 @@ static void pad(struct prod *p)
 	put(p, 0x0001f002u, cycles, extra / 4, NULL, space);
 }
 
-/* Write one record of n words with a TSC, as Xen's __trace_var does. */
-static void produce(struct prod *p, uint32_t event, uint32_t n, const uint32_t *w)
+/* Write one record of n words, with the TSC p->tsc when cycles, as Xen's
+ * __trace_var does. */
+static void produce_rec(struct prod *p, uint32_t event, int cycles, uint32_t n,
+			const uint32_t *w)
 {
-	p->tsc += 10;
-	uint32_t rec = 12 + 4 * n, lost = 28, total = 0, wrap = to_wrap(p);
+	uint32_t rec = 4 + (cycles ? 8 : 0) + 4 * n, lost = 28, total = 0, wrap = to_wrap(p);
 	if (p->lost) {
 		if (lost > wrap) {
 			total += wrap;
@@ -100,7 +101,13 @@ static void produce(struct prod *p, uint32_t event, uint32_t n, const uint32_t *
 	}
 	if (rec > to_wrap(p))
 		pad(p);
-	put(p, event, 1, n, w, rec);
+	put(p, event, cycles, n, w, rec);
+}
+
+static void produce(struct prod *p, uint32_t event, uint32_t n, const uint32_t *w)
+{
+	p->tsc += 10;
+	produce_rec(p, event, 1, n, w);
 }
 
 static struct prod prod_new(uint32_t pages)
@@ -260,6 +267,155 @@ static void tinfo_lists_each_cpus_pages(void)
 	CU_ASSERT_EQUAL(xen_tinfo_parse(ti, sizeof(ti), 4, mfns), -1);
 }
 
+/* ------------------------------------------- live rounds over two pCPUs */
+
+struct order_check {
+	uint64_t last[2][4];        /* [level][cpu]                               */
+	int seen[2][4];
+	int violations;             /* a stream going backwards                   */
+	int inversions;             /* an event older than one of another stream  */
+	uint64_t newest;
+	uint64_t guest, host_switches;
+};
+
+static int check_emit(void *opaque, const struct pmt_event *ev)
+{
+	struct order_check *o = opaque;
+	if (ev->level > 1 || ev->cpu > 3)
+		return PMT_EINVAL;
+	if (o->seen[ev->level][ev->cpu] && ev->ts < o->last[ev->level][ev->cpu])
+		o->violations++;
+	o->seen[ev->level][ev->cpu] = 1;
+	if (ev->ts < o->newest)
+		o->inversions++;
+	else
+		o->newest = ev->ts;
+	o->last[ev->level][ev->cpu] = ev->ts;
+	if (ev->level == 1)
+		o->guest++;
+	else if (ev->type == PMT_EV_SWITCH)
+		o->host_switches++;
+	return 0;
+}
+
+/* Domain 3's vCPU c runs on pCPU c; each round both pCPUs write a VM exit
+ * and a guest switch record; with late, pCPU 1's records reach the consumer
+ * up to three rounds late (its buffer is skipped, as a consumer behind on
+ * one pCPU), older than records of pCPU 0 already decoded: they are decoded
+ * out of the global order, but every stream stays in order. */
+static void run_live(int late, int move, int *inversions, uint64_t *guest_late)
+{
+	enum { ROUNDS = 400 };
+	struct prod p[2] = { prod_new(1), prod_new(1) };
+	void *tb[2] = { p[0].tb, p[1].tb };
+	uint64_t fed[2] = { 0, 0 };
+	struct xen_merge m;
+	struct xen_decoder d;
+	struct order_check o;
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL_FATAL(xen_merge_init(&m, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(xen_decoder_init(&d, 2, 1, check_emit, &o), 0);
+	xen_decoder_set_guest_level(&d, 3, 1, 2);
+	struct xen_live_core c = { .tb = tb, .ncpus = 2, .data_size = p[0].ds, .fed = fed,
+				   .m = &m, .d = &d };
+	for (uint32_t cpu = 0; cpu < 2; cpu++) {
+		uint32_t idle = 0x7fffu << 16 | cpu, v = 3u << 16 | cpu;
+		p[cpu].tsc = 100 + cpu;
+		produce_rec(&p[cpu], 0x00021011u, 1, 1, &idle);  /* idle running -> runnable */
+		p[cpu].tsc = 110 + cpu;
+		produce_rec(&p[cpu], 0x00021101u, 1, 1, &v);     /* d3vc runnable -> running */
+	}
+	uint64_t t = 1000;
+	long decoded = 0;
+	/* move: at round 201 d3v1 leaves pCPU 1 (read late), at 202 it runs on
+	 * pCPU 0 instead of d3v0 and writes its guest records there. */
+	uint64_t extra = 0, guest_expected = 0, switches_expected = 2;
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		for (uint32_t cpu = 0; cpu < 2; cpu++) {
+			uint32_t vcpu = cpu;
+			if (move && r >= 202)
+				vcpu = cpu == 0 ? 1 : UINT32_MAX;   /* pCPU 1 runs idle */
+			p[cpu].tsc = t + cpu;
+			produce_rec(&p[cpu], 0x00081001u, 1, 0, NULL);  /* VM exit */
+			if (vcpu != UINT32_MAX) {
+				uint32_t w[3] = { vcpu, r, r + 1 };
+				produce_rec(&p[cpu], 0x0800f001u, 0, 3, w); /* guest switch */
+				guest_expected++;
+			} else {
+				extra--;
+			}
+			uint32_t out, in;
+			if (move && r == 201 && cpu == 1) {
+				out = 3u << 16 | 1, in = 0x7fffu << 16 | 1;
+			} else if (move && r == 202 && cpu == 0) {
+				out = 3u << 16 | 0, in = 3u << 16 | 1;
+			} else {
+				continue;
+			}
+			p[cpu].tsc += 5;
+			produce_rec(&p[cpu], 0x00021011u, 1, 1, &out);  /* running -> runnable */
+			p[cpu].tsc += 1;
+			produce_rec(&p[cpu], 0x00021101u, 1, 1, &in);   /* runnable -> running */
+			extra += 2;
+			switches_expected++;
+		}
+		/* late: pCPU 1's buffer is not looked at for three rounds in five. */
+		tb[1] = late && r % 5 >= 1 && r % 5 <= 3 ? NULL : p[1].tb;
+		t += 1000;
+		long n = xen_live_round(&c, 0);
+		CU_ASSERT(n >= 0);
+		decoded += n;
+	}
+	tb[1] = p[1].tb;
+	long n = xen_live_round(&c, 1);
+	CU_ASSERT(n >= 0);
+	decoded += n;
+	CU_ASSERT(d.st.wrap_records > 0);
+	CU_ASSERT_EQUAL(decoded, 4 + 4 * ROUNDS + (long)extra + (long)d.st.wrap_records);
+	CU_ASSERT_EQUAL(o.guest, guest_expected);
+	CU_ASSERT_EQUAL(o.host_switches, switches_expected);
+	CU_ASSERT_EQUAL(o.violations, 0);
+	CU_ASSERT_EQUAL(c.bad_windows, 0);
+	CU_ASSERT_EQUAL(d.st.guest_dropped, 0);
+	CU_ASSERT_EQUAL(c.first_tsc, 100);
+	*inversions = o.inversions;
+	*guest_late = d.st.guest_late;
+	xen_decoder_release(&d);
+	xen_merge_release(&m);
+	free(p[0].tb);
+	free(p[1].tb);
+}
+
+static void live_rounds_decode_two_pcpus_in_order(void)
+{
+	int inversions;
+	uint64_t late;
+	run_live(0, 0, &inversions, &late);
+	CU_ASSERT_EQUAL(inversions, 0);
+	CU_ASSERT_EQUAL(late, 0);
+}
+
+static void a_late_window_keeps_its_streams_in_order(void)
+{
+	int inversions;
+	uint64_t late;
+	run_live(1, 0, &inversions, &late);
+	CU_ASSERT(inversions > 0);      /* the lateness did happen */
+	CU_ASSERT_EQUAL(late, 0);       /* each vCPU wrote on one pCPU */
+}
+
+static void a_vcpu_moving_off_a_late_pcpu_keeps_its_guest_stream_in_order(void)
+{
+	int inversions;
+	uint64_t late;
+	run_live(1, 1, &inversions, &late);
+	/* d3v1's record of round 201 (pCPU 1, read at round 204) is older than
+	 * its records of rounds 202-203 from pCPU 0, decoded before: moved to
+	 * their time, counted. */
+	CU_ASSERT_EQUAL(late, 1);
+	CU_ASSERT(inversions > 0);
+}
+
 void xen_register_tbuf(void)
 {
 	CU_pSuite s = CU_add_suite("xen trace buffers", NULL, NULL);
@@ -273,4 +429,10 @@ void xen_register_tbuf(void)
 	CU_add_test(s, "the consumer counts what Xen dropped", consumer_counts_what_xen_dropped);
 	CU_add_test(s, "the consumer takes partial windows", consumer_takes_partial_windows);
 	CU_add_test(s, "t_info lists each CPU's pages", tinfo_lists_each_cpus_pages);
+	CU_add_test(s, "live rounds decode two pCPUs in order",
+		    live_rounds_decode_two_pcpus_in_order);
+	CU_add_test(s, "a late window keeps its streams in order",
+		    a_late_window_keeps_its_streams_in_order);
+	CU_add_test(s, "a vCPU moving off a late pCPU keeps its guest stream in order",
+		    a_vcpu_moving_off_a_late_pcpu_keeps_its_guest_stream_in_order);
 }

@@ -194,9 +194,14 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 }
 
 /* Counters of the decoding, as metadata (docs/XEN.md lists them). */
-static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
+static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res, uint64_t hz)
 {
 	const struct xen_decode_stats *s = &res->st;
+	/* How far a guest event may be from its time (it takes its pCPU's
+	 * previous TSC; the next one bounds it): ns, max and mean. */
+	uint64_t slack_max = (uint64_t)((double)s->guest_slack_max * 1e9 / (double)hz);
+	uint64_t slack_mean = s->guest_events ? (uint64_t)((double)s->guest_slack_sum * 1e9 /
+				(double)hz / (double)s->guest_events) : 0;
 	struct { const char *k; uint64_t v; } m[] = {
 		{ "xen.windows", res->windows }, { "xen.records", s->records },
 		{ "xen.switches", s->switches }, { "xen.wakeups", s->wakeups },
@@ -207,6 +212,8 @@ static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
 		{ "xen.idle_state_changes", s->idle_changes },
 		{ "xen.guest_events", s->guest_events }, { "xen.guest_dropped", s->guest_dropped },
 		{ "xen.guest_vcpu_mismatch", s->guest_vcpu_mismatch },
+		{ "xen.guest_time_slack_max_ns", slack_max },
+		{ "xen.guest_time_slack_mean_ns", slack_mean },
 		{ "xen.tsc_backwards", res->backwards },
 		{ "xen.no_tsc_dropped", res->no_tsc_dropped },
 	};
@@ -303,7 +310,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		if (d2.guest_level[dom])
 			res->guest_levels++;
 	if (rc == 0)
-		rc = stats_meta(w, res);
+		rc = stats_meta(w, res, hz);
 	if (rc == 0 && res->damaged) {
 		char buf[200];
 		snprintf(buf, sizeof(buf), "offset %" PRIu64 ": %s", res->damage_off, res->why);

@@ -33,3 +33,10 @@ TEST_EXTRA += $(O)/bench/analyze-speed
 bench: bench-analyze
 bench-analyze: all $(O)/tests/analyze-gen $(O)/bench/analyze-speed
 	O=$(O) bench/analyze
+
+# pmt-record: what recording costs the traced workload, against the floor,
+# trace-cmd and perf (bench/record-overhead [ROUNDS]; root).
+.PHONY: bench-record
+bench: bench-record
+bench-record: all
+	O=$(O) bench/record-overhead

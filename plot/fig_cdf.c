@@ -384,7 +384,7 @@ static int make_latency(struct plot *p)
 	if (nsp) {
 		double top_h = 2.3 / p->height_in;
 		fprintf(f, "set multiplot\n");
-		fprintf(f, "set size 1, %.4f\nset origin 0, %.4f\n", top_h, 1 - top_h);
+		fprintf(f, "set size 1, %.4f\nset origin 0, %.4f\nset bmargin 3\n", top_h, 1 - top_h);
 	}
 	rep_x_axis(f, qmin < 1e300 ? qmin / div : 1, qmax > 0 ? qmax / div : 10, "latency", unit);
 	fprintf(f, "set ylabel 'percentile'\nset yrange [-0.3:3.3]\nset ytics ('p50' 0, 'p95' 1, 'p99' 2, 'max' 3)\n");
@@ -404,7 +404,7 @@ static int make_latency(struct plot *p)
 	if (nsp) {
 		double bot_h = 1 - 2.3 / p->height_in;
 		fprintf(f, "unset label 96\nunset label 97\nunset label 98\nunset label 99\nunset logscale x\nunset grid\n");
-		fprintf(f, "set size 1, %.4f\nset origin 0, 0\n", bot_h);
+		fprintf(f, "set size 1, %.4f\nset origin 0, 0\nset bmargin BM\n", bot_h);
 		fprintf(f, "set xlabel 'mean wakeup latency (%s)'\nset ylabel ''\n", sunit);
 		fprintf(f, "set xrange [0:%.6g]\nset yrange [%zu.6:-0.6]\n", smax / sdiv * 1.05,
 			nsp - 1);

@@ -251,7 +251,7 @@ static int make(struct plot *p)
 	/* the distributions, full width below */
 	fprintf(f, "# panel: distributions\n");
 	fprintf(f, "set origin 0, 0\nset size 1, %.4f\nunset title\n", dh);
-	fprintf(f, "set tmargin 0.8\nset bmargin 3.8\nset lmargin 9\nset rmargin 2\n");
+	fprintf(f, "set tmargin 0.8\nset bmargin (BM > 3.8 ? BM : 3.8)\nset lmargin 9\nset rmargin 2\n");
 	fprintf(f, "set xtics nomirror out font ''\nset ytics nomirror out font ''\n");
 	if (two) {
 		rep_x_axis(f, vmin < 1e300 ? vmin / div : 1, vmax > 0 ? vmax / div : 10,

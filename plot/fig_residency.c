@@ -17,20 +17,23 @@ struct row {
 	uint32_t tid, pid;
 	char comm[40];
 	int64_t total;
-	int64_t *cpu;   /* ncpu_cap entries */
+	int64_t *cpu;   /* matrix.cpus entries: run_ns                           */
+	double *share;  /* matrix.cpus entries: the report's share, -1: absent   */
 	int lane;
 };
 
 struct matrix {
 	struct row *r;
 	size_t n, cap;
-	int ncpu;       /* highest CPU + 1 */
+	int ncpu;       /* highest CPU seen + 1 */
+	int cpus;       /* cells per row: the level's CPUs                      */
 };
 
 #define MAXCPU 1024
 
 static struct row *row_get(struct matrix *m, int level, uint32_t tid)
 {
+	/* memory: two cells per CPU of the level per entity */
 	for (size_t i = 0; i < m->n; i++)
 		if (m->r[i].level == level && m->r[i].tid == tid)
 			return &m->r[i];
@@ -38,8 +41,13 @@ static struct row *row_get(struct matrix *m, int level, uint32_t tid)
 		return NULL;
 	struct row *r = &m->r[m->n];
 	memset(r, 0, sizeof(*r));
-	r->cpu = calloc(MAXCPU, sizeof(*r->cpu));
-	if (!r->cpu) {
+	r->cpu = calloc((size_t)m->cpus, sizeof(*r->cpu));
+	r->share = malloc((size_t)m->cpus * sizeof(*r->share));
+	for (int i = 0; r->share && i < m->cpus; i++)
+		r->share[i] = -1;
+	if (!r->cpu || !r->share) {
+		free(r->cpu);
+		free(r->share);
 		plot_err("out of memory");
 		return NULL;
 	}
@@ -109,7 +117,7 @@ static int load(struct plot *p, int level, struct matrix *m, struct csv **keep)
 	struct csv *c = plot_report(p, 0, "affinity-matrix", args, 0);
 	if (!c)
 		return -1;
-	int r, cl = -1, ct = -1, cp = -1, cc = -1, ccpu = -1, crun = -1, wide = 0, good = 0;
+	int r, cl = -1, ct = -1, cp = -1, cc = -1, ccpu = -1, crun = -1, csh = -1, wide = 0, good = 0;
 	int found = 0;
 	static const char *const run_names[] = { "run_ns", "running_ns", "time_ns", NULL };
 	while ((r = csv_next(c)) > 0) {
@@ -120,6 +128,7 @@ static int load(struct plot *p, int level, struct matrix *m, struct csv **keep)
 			cc = csv_col(c, "comm");
 			ccpu = csv_col(c, "cpu");
 			crun = csv_col_any(c, run_names);
+			csh = csv_col(c, "share");
 			wide = 0;
 			for (int i = 0; i < csv_ncols(c); i++)
 				wide |= cpu_col(csv_colname(c, i)) >= 0;
@@ -148,16 +157,20 @@ static int load(struct plot *p, int level, struct matrix *m, struct csv **keep)
 		if (ccpu >= 0 && crun >= 0) {
 			int cpu = (int)csv_get_i(c, ccpu, &ok);
 			int64_t v = csv_get_i(c, crun, NULL);
-			if (!ok || cpu < 0 || cpu >= MAXCPU || v <= 0)
+			if (!ok || cpu < 0 || cpu >= m->cpus || v <= 0)
 				continue;
 			w->cpu[cpu] += v;
 			w->total += v;
+			int sok;
+			double sh = csv_get_f(c, csh, &sok);
+			if (csh >= 0 && sok)
+				w->share[cpu] = 100.0 * sh;
 			if (cpu + 1 > m->ncpu)
 				m->ncpu = cpu + 1;
 		} else {
 			for (int i = 0; i < csv_ncols(c); i++) {
 				int cpu = cpu_col(csv_colname(c, i));
-				if (cpu < 0)
+				if (cpu < 0 || cpu >= m->cpus)
 					continue;
 				if (cpu + 1 > m->ncpu)
 					m->ncpu = cpu + 1;
@@ -187,6 +200,9 @@ static int make(struct plot *p)
 	if (level < 0)
 		return -1;
 	struct matrix m = { 0 };
+	m.cpus = p->tr[0].levels[level].ncpus;
+	if (m.cpus < 1 || m.cpus > MAXCPU)
+		m.cpus = MAXCPU;
 	struct csv *notes = NULL;
 	struct row **sel = NULL;
 	int rc = -1;
@@ -234,7 +250,8 @@ static int make(struct plot *p)
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < m.ncpu; c++) {
 			double v = (double)sel[i]->cpu[c] / div;
-			double pct = 100.0 * (double)sel[i]->cpu[c] / (double)sel[i]->total;
+			double pct = sel[i]->share[c] >= 0 ? sel[i]->share[c] :
+				     100.0 * (double)sel[i]->cpu[c] / (double)sel[i]->total;
 			char lab[16] = "";
 			if (text && sel[i]->cpu[c] > 0)
 				snprintf(lab, sizeof(lab), pct >= 0.5 || pct == 0 ? "%.0f%%" : "<1%%",
@@ -289,8 +306,10 @@ static int make(struct plot *p)
 	fprintf(f, "\n");
 	rc = 0;
 out:
-	for (size_t i = 0; i < m.n; i++)
+	for (size_t i = 0; i < m.n; i++) {
 		free(m.r[i].cpu);
+		free(m.r[i].share);
+	}
 	free(m.r);
 	free(sel);
 	csv_close(notes);

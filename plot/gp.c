@@ -166,6 +166,8 @@ static void gp_preamble(struct plot *p)
 		break;
 	}
 	fprintf(f, "SMALL = sprintf(',%%g', FS*FX*0.85)\n");
+	/* bottom margin (-1: automatic); a note under the figure raises it */
+	fprintf(f, "BM = -1\n");
 	fprintf(f, "set output '%s.%s'\n", p->stem, ext[p->fmt]);
 	fprintf(f, "set encoding utf8\n");
 	for (int i = 0; i < 8; i++) {
@@ -231,7 +233,7 @@ void gp_notes(struct plot *p, struct csv *c)
 			"offset 0,%.1f\n", 0.3 + 1.0 * (nl - 1 - i));
 	}
 	/* room for it under the x label */
-	fprintf(p->gp, "set bmargin %.1f\n", 4.6 + (nl - 1) * 1.0);
+	fprintf(p->gp, "BM = %.1f\nset bmargin BM\n", 4.6 + (nl - 1) * 1.0);
 }
 
 void gp_fill(FILE *f, const char *dname, int index, const char *using, const char *color,

@@ -356,9 +356,9 @@ static const char *figure_unfit(const struct figure *g, const struct plot_trace 
 		for (int l = 0; l < tr[i].nlevels; l++)
 			guest |= tr[i].levels[l].guest;
 		if ((g->needs & FIG_TWO_LEVEL) && (!guest || !tr[i].has_vcpus))
-			return "needs a two-level trace (a guest level and its vCPUs at the host)";
+			return "needs a two-level trace: a guest level and its vCPUs at the host";
 		if ((g->needs & FIG_VCPUS) && !tr[i].has_vcpus)
-			return "needs vCPU entities at the host level (a VM host or two-level trace)";
+			return "needs vCPU entities at the host level: a VM host or two-level trace";
 	}
 	return NULL;
 }
@@ -603,12 +603,28 @@ int main(int argc, char **argv)
 		if (make_workdir(output) < 0)
 			return 1;
 		o.list = 1;
+		/* figures the trace does not allow: one line per reason */
+		const char *whys[16];
+		char names[16][160];
+		int nwhy = 0;
 		for (const struct figure *const *gp = plot_figures; *gp; gp++) {
 			g = *gp;
 			const char *why = figure_unfit(g, tr, ntr);
 			if (why) {
-				if (!(g->needs & FIG_MULTI) && !o.quiet)
-					fprintf(stderr, "pmt-plot: all: no %s figure: %s\n", g->name, why);
+				if (g->needs & FIG_MULTI)
+					continue;
+				int k = 0;
+				while (k < nwhy && whys[k] != why)
+					k++;
+				if (k == nwhy && nwhy < 16) {
+					whys[nwhy] = why;
+					names[nwhy++][0] = '\0';
+				}
+				if (k < nwhy) {
+					size_t l = strlen(names[k]);
+					snprintf(names[k] + l, sizeof(names[k]) - l, "%s%s", l ? ", " : "",
+						 g->name);
+				}
 				continue;
 			}
 			static char outs[PLOT_NFMT][PATH_MAX];
@@ -619,6 +635,8 @@ int main(int argc, char **argv)
 				failed = 1;
 			clear_workdir();
 		}
+		for (int k = 0; k < nwhy && !o.quiet; k++)
+			fprintf(stderr, "pmt-plot: all: not drawn: %s: %s\n", names[k], whys[k]);
 	}
 	free(tr);
 	free(analyze);

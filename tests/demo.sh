@@ -27,12 +27,14 @@ shown=0
 for sub in info summary migrations affinity; do
 	if grep -qx "$sub" <<<"$cmds"; then
 		echo
-		echo "== pmt-analyze $sub $TRACE"
-		if [ "$sub" = migrations ]; then
-			"$BIN/pmt-analyze" "$sub" "$TRACE" | head -n 25
-		else
-			"$BIN/pmt-analyze" "$sub" "$TRACE"
-		fi
+		case $sub in
+		migrations | affinity) # the workload's threads only: the machine's other tasks are in the trace too
+			echo "== pmt-analyze $sub $TRACE --comm 'demo-stage*'"
+			"$BIN/pmt-analyze" "$sub" "$TRACE" --comm 'demo-stage*' | head -n 40 ;;
+		*)
+			echo "== pmt-analyze $sub $TRACE"
+			"$BIN/pmt-analyze" "$sub" "$TRACE" ;;
+		esac
 		shown=$((shown + 1))
 	fi
 done

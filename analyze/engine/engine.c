@@ -336,8 +336,11 @@ static void set_comm(struct eng_entity *en, const char *s, size_t len)
 	en->comm_len = len < 255 ? (uint8_t)len : 255;
 }
 
-/* Find or create (level, tid). NULL only when memory ran out. */
-static struct eng_entity *ent_get(struct eng *e, uint16_t level, uint32_t tid)
+static struct eng_entity *ent_new(struct eng *e, uint16_t level, uint32_t tid, size_t s);
+
+/* Find or create (level, tid). NULL only when memory ran out. The lookup is
+ * inlined into the hot paths; creation is not. */
+static inline __attribute__((always_inline)) struct eng_entity *ent_get(struct eng *e, uint16_t level, uint32_t tid)
 {
 	uint64_t k = ekey(level, tid);
 	size_t s = hslot(e, k);
@@ -345,8 +348,14 @@ static struct eng_entity *ent_get(struct eng *e, uint16_t level, uint32_t tid)
 		if (e->hash[s].key == k)
 			return e->hash[s].en;
 		if (e->hash[s].key == EMPTY_KEY)
-			break;
+			return ent_new(e, level, tid, s);
 	}
+}
+
+static __attribute__((noinline)) struct eng_entity *ent_new(struct eng *e, uint16_t level,
+							     uint32_t tid, size_t s)
+{
+	uint64_t k = ekey(level, tid);
 	if ((e->nent + 1) * 2 > e->hcap) {
 		if (hash_grow(e)) {
 			e->oom = 1;
@@ -438,7 +447,7 @@ static void begin(struct eng *e)
 
 /* End en's current state at t and start state ns (flags: sf for the new
  * state, ef added to the one that ends). */
-static void ent_set(struct eng *e, struct eng_entity *en, int ns, int64_t t,
+static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct eng_entity *en, int ns, int64_t t,
 		    unsigned ef, unsigned sf, uint32_t waker)
 {
 	int st = en->state;
@@ -464,7 +473,7 @@ static void ent_set(struct eng *e, struct eng_entity *en, int ns, int64_t t,
 }
 
 /* Close the CPU's current interval at t. */
-static void cpu_close(struct eng *e, struct eng_cpu *c, int64_t t, unsigned ef)
+static inline __attribute__((always_inline)) void cpu_close(struct eng *e, struct eng_cpu *c, int64_t t, unsigned ef)
 {
 	int64_t s0 = c->since_ns;
 	if (t <= s0 || c->mode == ENG_CPU_START)
@@ -503,7 +512,7 @@ static inline struct eng_cpu *cpu_of(struct eng *e, uint16_t level, uint32_t cpu
  * open interval and its entity's running state as unknown (nothing was
  * delivered for them yet, so nothing is taken back).
  */
-static void make_unknown(struct eng *e, struct eng_cpu *d)
+static __attribute__((noinline)) void make_unknown(struct eng *e, struct eng_cpu *d)
 {
 	(void)e;
 	if (d->mode == ENG_CPU_KNOWN && d->cur) {
@@ -527,7 +536,7 @@ static void make_unknown(struct eng *e, struct eng_cpu *d)
 }
 
 /* en starts running on c at s (a seen switch-in, or an inferred one). */
-static void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
+static inline __attribute__((always_inline)) void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
 		      int64_t s, unsigned sf)
 {
 	if (en->state == ENG_RUNNING) {
@@ -583,7 +592,7 @@ static void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
  * establish P's run (see the table in engine.h) so that the switch-out can
  * be applied normally.
  */
-static void establish_prev(struct eng *e, struct eng_cpu *c, uint32_t P,
+static __attribute__((noinline)) void establish_prev(struct eng *e, struct eng_cpu *c, uint32_t P,
 			   struct eng_entity *ep, int64_t t)
 {
 	int64_t B = c->bound_ns;
@@ -635,11 +644,13 @@ static void establish_prev(struct eng *e, struct eng_cpu *c, uint32_t P,
 			c->inferred++;
 			sf = ENG_F_START_INFERRED;
 		} else {
-			/* C's switch-out is missing: no run on c is proven */
+			/* C's switch-out is missing (this machine's CPU 1 also drops
+			 * some of those): X's run is inferred as in the idle case; what
+			 * ran on c from C's switch-in to s (C, or idle) is unknown */
 			make_unknown(e, c);
-			s = t;
 			cpu_close(e, c, s, 0);
-			sf = ENG_F_START_RESYNC;
+			c->inferred++;
+			sf = ENG_F_START_INFERRED;
 		}
 		break;
 	default:
@@ -795,12 +806,22 @@ static void on_migrate(struct eng *e, const struct pmt_event *ev, int64_t t)
 	}
 }
 
+/* A CPU without its first switch yet: what ran there before the stop time
+ * is only known from that switch, so reading goes on until it comes. */
+static int start_pending(const struct eng *e)
+{
+	for (size_t i = 0; i < e->ncpus; i++)
+		if (e->cpus[i].mode == ENG_CPU_START)
+			return 1;
+	return 0;
+}
+
 int eng_feed(struct eng *e, const struct pmt_event *ev)
 {
 	if (!e->begun)
 		begin(e);
 	int64_t t = ev->time_ns;
-	if (e->has_stop && t > e->stop_ns)
+	if (e->has_stop && t > e->stop_ns && !start_pending(e))
 		return 1;
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */

@@ -32,7 +32,8 @@
  *                                             (idle before s when X woke later: inferred)
  *   KNOWN     idle     X != idle             the CPU-1 quirk: idle [.., s), X [s, t]; inferred
  *   KNOWN     Y != X   X                     Y's switch-out is missing: Y and c are unknown
- *                                             from Y's switch-in to t; conflict
+ *                                             from Y's switch-in to s, X [s, t]; conflict
+ *                                             and inferred
  *   UNKNOWN   -        X                     after a loss: c unknown to s, X [s, t]; resync
  *
  *   time ->   B (last switch on c)   w (X woke)     t (switch X -> N on c)
@@ -289,8 +290,11 @@ static inline void *eng_priv(struct eng_entity *en, size_t offset)
 /* Offset of module id's private area (for eng_priv). */
 size_t eng_priv_offset(const struct eng *e, int id);
 
-/* Stop at this reference time: events after it are not applied, and
- * eng_finish closes open intervals there (--time END). Default: none. */
+/* Stop at this reference time (--time END): events after it are not
+ * applied, except while a CPU has not had its first switch (it tells what ran
+ * there since the start); eng_finish closes open intervals at the stop time or
+ * at the last event applied, whichever is later. Modules clip to their window.
+ * Default: none. */
 void eng_set_stop(struct eng *e, int64_t stop_ns);
 
 /*

@@ -3,7 +3,7 @@
 # and the unit tests; the live source joins pmt-record when libxenctrl is
 # found (HAVE_XENCTRL), and record/sources.c lists it under the same flag.
 XEN_SRCS := record/xen/xen_rec.c record/xen/xen_merge.c record/xen/xen_decode.c \
-	record/xen/xen_import.c record/xen/xen_tbuf.c
+	record/xen/xen_import.c record/xen/xen_tbuf.c record/xen/xen_guest.c
 
 pmt-import_SRCS += record/xen/xen_import_cli.c $(XEN_SRCS)
 

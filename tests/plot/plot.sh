@@ -1,10 +1,12 @@
 #!/bin/bash
-# tests/plot/plot.sh - pmt-plot: every figure in every format from traces
-# with a known schedule (tests/plot/mktrace.c); the files are valid (PDF
-# header and page count, SVG parses, PNG size), the data behind them has the
-# rows the schedule implies (lanes = entities, bars = guests), a --keep
-# script renders the same figure with gnuplot alone, and a missing, old or
-# failing gnuplot leaves nothing behind.
+# tests/plot/plot.sh - pmt-plot's options and failure paths, with
+# pmt-analyze's reports on traces of a known schedule (tests/plot/mktrace.c):
+# every figure in every format is a valid file (PDF header and page count,
+# SVG parses, PNG size), the data behind it has the rows the schedule implies
+# (lanes = entities, bars = guests), --top/--tasks/--time/--size/--composed
+# do what they say, a --keep script renders the same figure with gnuplot
+# alone, and a missing, old or failing gnuplot leaves nothing behind.
+# (samples.sh checks the figures' contents on the sample traces.)
 source "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PLOT=$BIN/pmt-plot
@@ -18,21 +20,7 @@ command -v pdfinfo >/dev/null || { skip "pdfinfo missing (apt-get install popple
 "$BIN/tests/plot-mktrace" two "$TMP/two.pmt" || fail "mktrace two"
 "$BIN/tests/plot-mktrace" one "$TMP/one.pmt" || fail "mktrace one"
 
-# The reports: pmt-analyze's when it has them all, else the schedule's own
-# answer in the same CSV form (tests/plot/fake-analyze).
-have_reports() {
-	local s
-	for s in migrations affinity cosched stalls latency; do
-		"$BIN/pmt-analyze" "$s" --format csv "$TMP/two.pmt" >/dev/null 2>&1 || return 1
-	done
-	"$BIN/pmt-analyze" export --to csv "$TMP/probe" "$TMP/two.pmt" >/dev/null 2>&1
-}
-if have_reports; then
-	export PMT_ANALYZE=$BIN/pmt-analyze
-else
-	export PMT_ANALYZE=$HERE/fake-analyze
-fi
-echo "reports from: $PMT_ANALYZE"
+unset PMT_ANALYZE # the pmt-analyze beside pmt-plot
 
 # png_size FILE -> "W H" from the IHDR chunk
 png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24])) if d[:8]==b"\x89PNG\r\n\x1a\n" else print("not-png")' "$1"; }
@@ -81,8 +69,10 @@ check_eq "residency: one row per guest task (6)" 6 "$(grep -c '^# lane ' "$k/res
 check_eq "residency: 6 tasks x 4 vCPUs cells" 24 "$(grep -vc '^#' "$k/residency-cells.dat")"
 k=$TMP/keep-cosched
 check_eq "cosched: one bar per guest, 5 parts" 5 "$(grep -c '^[0-9]' "$k/cosched-parts.dat")"
-check "cosched: the guest is skewed (nearly) all the time" \
-	grep -q '^0 .* "100%" "vm"$' "$k/cosched-parts.dat"
+# 4 busy vCPUs, 2 running at any time: skewed but for the 1 us switches and
+# the 10 ms before vCPUs 1 and 3 first run (unknown)
+check "cosched: the guest is skewed at least 99% of the time" \
+	awk '/^# skewed/{b=1;next} /^#/{b=0} b && /^0 / && $7 >= 99 {f=1} END {exit !f}' "$k/cosched-parts.dat"
 k=$TMP/keep-migrations
 check_eq "migrations: one line per level (host, vm)" 2 "$(grep -c '^# level ' "$k/migrations-rate.dat")"
 

@@ -128,6 +128,41 @@ tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/lacks.out")
 check_eq "missing event: the other events are recorded" 4 "$(count migrate "tid=$tid" <"$TMP/lacks.txt")"
 check_eq "missing event: no wakeups (not asked)" 0 "$(count wakeup <"$TMP/lacks.txt")"
 
+# --- losses: a small buffer and a recorder held still (SIGSTOP) -------------
+"$REC" --buffer-size 64 -o "$TMP/lost.pmt" -- "$WL/pingpong" 400000 0 >/dev/null 2>"$TMP/lost.err" &
+lpid=$!
+PIDS+=("$lpid")
+for _ in $(seq 100); do pgrep -P $lpid >/dev/null && break; sleep 0.1; done
+sleep 0.3
+kill -STOP $lpid
+sleep 1
+kill -CONT $lpid
+wait $lpid
+check_eq "losses: the recording ends normally" 0 $?
+"$DUMP" "$TMP/lost.pmt" >"$TMP/lost.txt"
+said=$(sed -n "s/.*events, \([0-9]*\) lost,.*/\1/p" "$TMP/lost.err")
+inf=$(awk '$4 == "lost" {sub("count=", "", $5); n += $5; r++} END {print n + 0, r + 0}' "$TMP/lost.txt")
+check "losses: lost records are written (count, records: $inf)" test "${inf#* }" -gt 0
+check_eq "losses: the summary's lost count is the file's" "${said:-none}" "${inf% *}"
+check "losses: the summary reports them ($said)" test "${said:-0}" -gt 0
+
+# --- options: --cpus, --clock, --events that are all unknown ----------------
+rec cpus -o "$TMP/cpus.pmt" --cpus 0 --clock mono -- "$WL/mover" 6
+check_eq "--cpus 0: recording works" 0 $?
+"$DUMP" "$TMP/cpus.pmt" >"$TMP/cpus.txt"
+check_eq "--cpus 0: no event on CPU 1" 0 "$(awk '$1 == 0 && $2 == 1' "$TMP/cpus.txt" | wc -l)"
+tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/cpus.out")
+check_eq "--cpus 0: the mover's 3 moves out of CPU 0 are there" 3 \
+	"$(awk -v t="tid=$tid" '$4 == "migrate" && $5 == t && $6 == "from=0"' "$TMP/cpus.txt" | wc -l)"
+if [ -x "$BIN/pmt-analyze" ]; then
+	check "--clock mono: the file's clock is mono" \
+		bash -c "'$BIN/pmt-analyze' info '$TMP/cpus.pmt' --format csv 2>/dev/null | grep -q '^trace_clock,mono'"
+fi
+rec noev -o "$TMP/noev.pmt" --events nothing,sched:nothing_either --duration 0.2
+check_eq "--events with nothing recordable: exit status 1" 1 $?
+check "--events with nothing recordable: says so" grep -q "none of the events" "$TMP/noev.err"
+check "--events with nothing recordable: no instance left" no_instance "${PIDS[-1]}"
+
 # --- bad input: one line, status 1, no instance, what was recorded readable --
 one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
 bad() { # bad NAME WHAT-THE-LINE-SAYS ARGS...

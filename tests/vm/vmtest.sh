@@ -12,7 +12,8 @@
 #   - every guest switch on vCPU n, in host time, lies inside a host run of the
 #     vCPU n thread: at most 0.1 % exceptions (reported); and, as a control
 #     that the check can fail, over 1 % when the guest clock is 100 us off;
-#   - pinned: zero pCPU changes of the vCPU threads; free: some;
+#   - pinned: zero pCPU changes of the vCPU threads, never two of them running
+#     at once; free: some pCPU changes, two running at once;
 #   - pmt-merge refuses inconsistent inputs (no pulses, wrong binding, vCPU
 #     count mismatch) with the reason, writing nothing.
 # PMT_VM_KEEP=DIR keeps the run directories (host.pmt, guest.pmt, merged.pmt).
@@ -73,7 +74,7 @@ run_vm() {
 	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
 	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		on=$(cat "$TRACEFS/instances/pmt-$HOST_PID/tracing_on" 2>/dev/null)
 		[ "$on" = 1 ] && break
 		kill -0 "$HOST_PID" 2>/dev/null || break
@@ -117,10 +118,15 @@ for mode in free pinned; do
 		[ $((${sout:-0} * 100)) -gt "${sw:-0}" ]
 	changes=$(awk '$1 == "vcpu" { s += $8 } END { print s + 0 }' "$dir/check.txt")
 	echo "    $mode: $changes pCPU changes of the vCPU threads"
+	maxrun=$(val "$dir/check.txt" max_running_vcpus)
+	multi=$(val "$dir/check.txt" two_running_ns)
+	echo "    $mode: at most $maxrun vCPU threads ran at once; two or more for $multi ns"
 	if [ $mode = pinned ]; then
 		check_eq "pinned: vCPU threads have no pCPU changes" 0 "$changes"
+		check_eq "pinned: never two vCPU threads running at once" "1 0" "$maxrun $multi"
 	else
 		check "free: vCPU threads change pCPUs ($changes)" [ "$changes" -gt 0 ]
+		check "free: vCPU threads run at once on several pCPUs ($maxrun)" [ "${maxrun:-0}" -ge 2 ]
 	fi
 	[ -n "${PMT_VM_KEEP:-}" ] && mkdir -p "$PMT_VM_KEEP" && cp -r "$dir" "$PMT_VM_KEEP/"
 done

@@ -7,6 +7,7 @@
 #include "tests/xen/xen_build.h"
 #include "tests/xen/xen_tests.h"
 #include "record/xen/xen_decode.h"
+#include "record/xen/xen_guest.h"
 #include "record/xen/xen_merge.h"
 
 #include <stdio.h>
@@ -400,6 +401,9 @@ static void guest_records_land_on_the_writing_vcpus_guest_stream(void)
 	CU_ASSERT_EQUAL(c.ev[5].level, 0);
 	CU_ASSERT_EQUAL(st.guest_events, 4);
 	CU_ASSERT_EQUAL(st.guest_dropped, 3);
+	/* Timed at the VM exit (200); the next TSC is the switch at 300. */
+	CU_ASSERT_EQUAL(st.guest_slack_max, 100);
+	CU_ASSERT_EQUAL(st.guest_slack_sum, 400);
 	CU_ASSERT_EQUAL(st.guest_vcpu_mismatch, 1 + 1);
 	xb_free(&b);
 }
@@ -415,6 +419,70 @@ static void guest_records_under_an_impossible_domain_are_dropped(void)
 	struct xen_decode_stats st = decode_image(&b, &c, 1, -1, 0);
 	CU_ASSERT_EQUAL(st.guest_dropped, 1);
 	CU_ASSERT_EQUAL(st.guest_events, 0);
+	xb_free(&b);
+}
+
+/* Every event a guest agent can send, encoded by xen_guest_encode, written
+ * as Xen writes HVMOP_xentrace records, comes back from the decoder equal. */
+static void guest_encoding_round_trips_through_the_decoder(void)
+{
+	struct pmt_event in[7];
+	memset(in, 0, sizeof(in));
+	in[0].type = PMT_EV_SWITCH;
+	in[0].u.sw.prev_tid = 4001, in[0].u.sw.prev_state = PMT_STATE_DISK;
+	in[0].u.sw.next_tid = 4002;
+	in[1].type = PMT_EV_MIGRATE;
+	in[1].u.migrate.tid = 4003, in[1].u.migrate.from_cpu = 2, in[1].u.migrate.to_cpu = 1;
+	in[2].type = PMT_EV_WAKEUP;
+	in[2].u.wakeup.tid = 4004, in[2].u.wakeup.target_cpu = 3;
+	in[2].u.wakeup.waker_tid = 4005, in[2].u.wakeup.flags = PMT_WAKE_NEW;
+	in[3].type = PMT_EV_FORK;
+	in[3].u.fork.parent_tid = 4006, in[3].u.fork.child_tid = 4007;
+	in[3].u.fork.child_pid = 4006, in[3].u.fork.flags = PMT_FORK_THREAD;
+	in[4].type = PMT_EV_EXIT;
+	in[4].u.exit.tid = 4008;
+	in[5].type = PMT_EV_NAME;
+	in[5].u.name.tid = 4009, in[5].u.name.pid = 4009;
+	in[5].u.name.comm = (struct pmt_str){ "sixteen-chars-ok", 16 };
+	in[6].type = PMT_EV_LOST;
+	in[6].u.lost.count = 12;
+	struct xb b = { 0 };
+	xb_win(&b, 1);
+	xb_cswitch(&b, 100, 0x7fff, 1, 1, 5, 3);             /* d5v3 on pCPU 1 */
+	for (int i = 0; i < 7; i++) {
+		struct xen_guest_rec g;
+		CU_ASSERT_EQUAL_FATAL(xen_guest_encode(&in[i], 3, &g), 0);
+		CU_ASSERT(g.extra_bytes <= 28 && g.extra_bytes % 4 == 0);
+		xb_rec(&b, 0x81001, 1, 200 + 10 * (uint64_t)i, 0);
+		uint32_t n = g.extra_bytes / 4;
+		xb_u32(&b, 0x0800f000u | g.event | n << 28);
+		for (uint32_t k = 0; k < n; k++)
+			xb_u32(&b, g.w[k]);
+	}
+	xb_end(&b);
+	struct cap c = { 0 };
+	struct xen_decode_stats st = decode_image(&b, &c, 1, 5, 4);
+	CU_ASSERT_EQUAL(st.guest_events, 7);
+	CU_ASSERT_EQUAL(st.guest_vcpu_mismatch, 0);
+	CU_ASSERT_EQUAL_FATAL(c.n, 8);
+	for (int i = 0; i < 7; i++) {
+		const struct pmt_event *e = &c.ev[1 + i];
+		CU_ASSERT_EQUAL(e->level, 1);
+		CU_ASSERT_EQUAL(e->cpu, 3);
+		CU_ASSERT_EQUAL(e->ts, 200 + 10 * (uint64_t)i);
+		CU_ASSERT_EQUAL(e->type, in[i].type);
+		if (e->type == PMT_EV_NAME) {
+			CU_ASSERT_EQUAL(e->u.name.tid, 4009);
+			CU_ASSERT_EQUAL(e->u.name.pid, 4009);
+			CU_ASSERT_STRING_EQUAL(e->u.name.comm.s, "sixteen-chars-ok");
+		} else {
+			CU_ASSERT_EQUAL(memcmp(&e->u, &in[i].u, sizeof(e->u)), 0);
+		}
+	}
+	struct pmt_event ex = { .type = PMT_EV_EXEC };
+	struct xen_guest_rec g;
+	CU_ASSERT_EQUAL(xen_guest_encode(&ex, 0, &g), PMT_EINVAL);
+	CU_ASSERT_EQUAL(xen_guest_encode(&in[0], 70000, &g), PMT_EINVAL);
 	xb_free(&b);
 }
 
@@ -444,6 +512,8 @@ void xen_register_decode(void)
 		    switch_only_traces_decode_from_switch_and_block_records);
 	CU_add_test(s, "guest records land on the writing vCPU's guest stream",
 		    guest_records_land_on_the_writing_vcpus_guest_stream);
+	CU_add_test(s, "the guest encoding round-trips through the decoder",
+		    guest_encoding_round_trips_through_the_decoder);
 	CU_add_test(s, "guest records under an impossible domain are dropped",
 		    guest_records_under_an_impossible_domain_are_dropped);
 }

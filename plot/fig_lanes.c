@@ -28,7 +28,17 @@ struct lanes {
 	int nlanes;
 	int stolen_any, wait_any;
 	double minw;          /* narrowest box drawn, in axis units              */
+	uint32_t *sel;        /* tids chosen from the affinity report, or NULL   */
+	int nsel;
 };
+
+static int in_sel(const struct lanes *L, uint32_t tid)
+{
+	for (int i = 0; i < L->nsel; i++)
+		if (L->sel[i] == tid)
+			return 1;
+	return 0;
+}
 
 /* A box [a, b) in axis units, widened to minw around its middle: runs far
  * shorter than a pixel would otherwise fade into the background. */
@@ -71,7 +81,7 @@ static int want(void *ctx, int level, uint32_t tid)
 	if (L->vcpus)
 		return level == L->host && is_bound(t, L->host, tid, NULL, NULL);
 	if (level == L->level)
-		return tid != 0u;
+		return tid != 0u && (!L->sel || in_sel(L, tid));
 	return L->composed && level == L->host && is_bound(t, L->host, tid, NULL, NULL);
 }
 
@@ -135,11 +145,9 @@ static int choose_lanes(struct lanes *L)
 	qsort(cand, (size_t)n, sizeof(*cand), by_run_desc);
 	int top = p->o->top ? p->o->top : (L->vcpus ? 64 : DEFAULT_TOP);
 	if (n > top) {
-		plot_note(p, "%d of %d entities drawn (the %d with the most run time; "
-			  "--top and --tasks choose others)", top, all, top);
+		if (L->vcpus)
+			plot_note(p, "%d of %d vCPUs drawn (--top)", top, all);
 		n = top;
-	} else if (n < all) {
-		plot_note(p, "%d of %d entities drawn (--tasks)", n, all);
 	}
 	if (L->vcpus) {
 		/* guest then vCPU order */
@@ -383,11 +391,126 @@ static int write_marks(struct lanes *L, FILE *d, double div, struct csv **notes,
 	return 0;
 }
 
+struct cand {
+	uint32_t tid;
+	int64_t run_ns;
+};
+
+static int by_cand_run(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->run_ns != y->run_ns)
+		return x->run_ns > y->run_ns ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/*
+ * The lanes of a timeline, chosen before the export from the affinity
+ * report's run_ns (--tasks, then --top): the export then holds only their
+ * intervals, so its size and pmt-plot's memory follow the lanes drawn, not
+ * the trace. 0, or -1 after a message.
+ */
+static int preselect(struct lanes *L)
+{
+	struct plot *p = L->p;
+	static const char *const args[] = { "affinity", NULL };
+	struct csv *c = plot_report(p, 0, "affinity", args, 0);
+	if (!c)
+		return -1;
+	struct cand *v = NULL;
+	size_t n = 0, cap = 0;
+	int r, cl = -1, ct = -1, cc = -1, cr = -1, all = 0;
+	while ((r = csv_next(c)) > 0) {
+		if (csv_new_table(c)) {
+			cl = csv_col(c, "level");
+			ct = csv_col(c, "tid");
+			cc = csv_col(c, "comm");
+			cr = csv_col(c, "run_ns");
+		}
+		if (ct < 0 || cr < 0)
+			continue;
+		if (cl >= 0 && plot_level_index(p, 0, csv_get(c, cl)) != L->level)
+			continue;
+		int ok;
+		uint32_t tid = (uint32_t)csv_get_i(c, ct, &ok);
+		int64_t run = csv_get_i(c, cr, NULL);
+		if (!ok || tid == 0 || run <= 0)
+			continue;
+		all++;
+		if (!plot_task_selected(p, tid, csv_get(c, cc)))
+			continue;
+		if (plot_grow((void **)&v, &cap, n + 1, sizeof(*v)) < 0) {
+			csv_close(c);
+			free(v);
+			return -1;
+		}
+		v[n++] = (struct cand){ tid, run };
+	}
+	csv_close(c);
+	if (r < 0) {
+		plot_err("%s: cannot read the affinity report", p->figure);
+		free(v);
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), by_cand_run);
+	int top = p->o->top ? p->o->top : DEFAULT_TOP;
+	if ((int)n > top) {
+		plot_note(p, "%d of %d entities drawn (the %d with the most run time; "
+			  "--top and --tasks choose others)", top, all, top);
+		n = (size_t)top;
+	} else if ((int)n < all) {
+		plot_note(p, "%zu of %d entities drawn (--tasks)", n, all);
+	}
+	L->sel = malloc((n + 1) * sizeof(*L->sel));
+	if (!L->sel) {
+		free(v);
+		plot_err("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		L->sel[i] = v[i].tid;
+	L->nsel = (int)n;
+	free(v);
+	return 0;
+}
+
+/* --tid LIST for the export: the lanes (and the vCPU threads under them when
+ * composed); "" (everything) when there would be more than pmt-analyze
+ * takes. */
+static void tid_list(const struct lanes *L, char *buf, size_t n)
+{
+	const struct plot_trace *t = &L->p->tr[0];
+	size_t len = 0;
+	int count = 0;
+	buf[0] = '\0';
+	if (L->vcpus) {
+		for (int i = 0; i < t->nbind; i++, count++)
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%u", len ? "," : "",
+						t->bind[i].host_tid);
+	} else {
+		for (int i = 0; i < L->nsel; i++, count++)
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%u", len ? "," : "",
+						L->sel[i]);
+		for (int i = 0; L->composed && i < t->nbind; i++, count++)
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%u", len ? "," : "",
+						t->bind[i].host_tid);
+	}
+	if (count == 0 || count > 64 || len >= n)
+		buf[0] = '\0';
+}
+
 static int draw(struct lanes *L)
 {
 	struct plot *p = L->p;
-	char dir[4096];
-	if (ivl_export(p, 0, dir, sizeof(dir)) < 0)
+	char dir[4096], tids[4096];
+	if (!L->vcpus && preselect(L) < 0)
+		return -1;
+	if (!L->vcpus && L->nsel == 0) {
+		plot_err("%s: no entity ran in this window", p->figure);
+		return -1;
+	}
+	tid_list(L, tids, sizeof(tids));
+	if (ivl_export(p, 0, tids, dir, sizeof(dir)) < 0)
 		return -1;
 	if (ivl_load(p, 0, dir, want, L, &L->iv) < 0)
 		return -1;
@@ -519,6 +642,7 @@ static int make_timeline(struct plot *p)
 	}
 	int rc = draw(&L);
 	free(L.lane);
+	free(L.sel);
 	ivl_free(&L.iv);
 	return rc;
 }
@@ -532,6 +656,7 @@ static int make_vcpus(struct plot *p)
 	L.vcpus = 1;
 	int rc = draw(&L);
 	free(L.lane);
+	free(L.sel);
 	ivl_free(&L.iv);
 	return rc;
 }

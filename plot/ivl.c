@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int ivl_export(struct plot *p, int ti, char *dir, size_t dirlen)
+int ivl_export(struct plot *p, int ti, const char *tids, char *dir, size_t dirlen)
 {
 	snprintf(dir, dirlen, "%s/%s-export", p->workdir, p->stem);
 	if (plot_track(dir) < 0)
@@ -28,6 +28,10 @@ int ivl_export(struct plot *p, int ti, char *dir, size_t dirlen)
 	argv[n++] = "--to";
 	argv[n++] = "csv";
 	argv[n++] = dir;
+	if (tids && *tids) {
+		argv[n++] = "--tid";
+		argv[n++] = tids;
+	}
 	if (p->o->time_arg) {
 		argv[n++] = "--time";
 		argv[n++] = p->o->time_arg;

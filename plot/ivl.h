@@ -41,9 +41,10 @@ struct ivls {
 	int any_state;    /* the export had a state column                       */
 };
 
-/* Run the export into "<stem>-export/" of the work directory; dir gets its
+/* Run the export (only the tasks of tids, a comma-separated list, unless
+ * NULL or "") into "<stem>-export/" of the work directory; dir gets its
  * path. 0 or -1 after a message. */
-int ivl_export(struct plot *p, int ti, char *dir, size_t dirlen);
+int ivl_export(struct plot *p, int ti, const char *tids, char *dir, size_t dirlen);
 
 /* Load the intervals of the export in dir for which want() says yes
  * (want NULL: all), clipped to the window. 0 or -1 after a message. */

@@ -644,11 +644,13 @@ static __attribute__((noinline)) void establish_prev(struct eng *e, struct eng_c
 			c->inferred++;
 			sf = ENG_F_START_INFERRED;
 		} else {
-			/* C's switch-out is missing: no run on c is proven */
+			/* C's switch-out is missing (this machine's CPU 1 also drops
+			 * some of those): X's run is inferred as in the idle case; what
+			 * ran on c from C's switch-in to s (C, or idle) is unknown */
 			make_unknown(e, c);
-			s = t;
 			cpu_close(e, c, s, 0);
-			sf = ENG_F_START_RESYNC;
+			c->inferred++;
+			sf = ENG_F_START_INFERRED;
 		}
 		break;
 	default:

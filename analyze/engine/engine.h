@@ -32,7 +32,8 @@
  *                                             (idle before s when X woke later: inferred)
  *   KNOWN     idle     X != idle             the CPU-1 quirk: idle [.., s), X [s, t]; inferred
  *   KNOWN     Y != X   X                     Y's switch-out is missing: Y and c are unknown
- *                                             from Y's switch-in to t; conflict
+ *                                             from Y's switch-in to s, X [s, t]; conflict
+ *                                             and inferred
  *   UNKNOWN   -        X                     after a loss: c unknown to s, X [s, t]; resync
  *
  *   time ->   B (last switch on c)   w (X woke)     t (switch X -> N on c)

@@ -385,6 +385,7 @@ static int guest_record(struct xen_decoder *d, const struct xen_rec *r)
 		break;
 	}
 	d->st.guest_events++;
+	p->guest_open++;
 	return emit(d, &ev);
 }
 
@@ -393,8 +394,20 @@ int xen_decoder_feed(struct xen_decoder *d, const struct xen_rec *r)
 	if (r->cpu >= d->ncpus)
 		return PMT_EINVAL;
 	d->st.records++;
-	if (!r->has_tsc)
+	if (!r->has_tsc) {
 		d->st.no_tsc++;
+	} else {
+		/* Guest events took the previous TSC; this one bounds them. */
+		struct xen_pcpu_state *g = &d->pcpu[r->cpu];
+		if (g->guest_open) {
+			uint64_t gap = r->tsc - g->guest_tsc;
+			if (gap > d->st.guest_slack_max)
+				d->st.guest_slack_max = gap;
+			d->st.guest_slack_sum += gap * g->guest_open;
+			g->guest_open = 0;
+		}
+		g->guest_tsc = r->tsc;
+	}
 	uint32_t ev = r->event;
 	if ((ev & XEN_TRC_RUNSTATE_MASK) == XEN_TRC_RUNSTATE_BASE)
 		return runstate_change(d, r);

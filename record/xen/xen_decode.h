@@ -71,6 +71,9 @@ struct xen_decode_stats {
 	uint64_t guest_vcpu_mismatch; /* payload vcpu != vCPU running on the pCPU*/
 	uint64_t guest_late;        /* guest events raised to their stream's last
 				       time (a live merge released them late)   */
+	uint64_t guest_slack_max;   /* guest events carry no TSC: the widest gap
+				       (ticks) between the TSCs around one      */
+	uint64_t guest_slack_sum;   /* the sum of those gaps, one per event      */
 };
 
 /* Per pCPU. */
@@ -84,6 +87,8 @@ struct xen_pcpu_state {
 	uint64_t sw_ts;
 	uint16_t cur_dom, cur_vcpu; /* Xen ids of cur (cur_dom = 0x7fff: idle)    */
 	uint64_t last_ts;       /* TSC of the last event emitted on its stream   */
+	uint32_t guest_open;    /* guest events since the last TSC'ed record     */
+	uint64_t guest_tsc;     /* that record's TSC                              */
 };
 
 struct xen_decoder {

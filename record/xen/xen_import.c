@@ -65,6 +65,34 @@ static int run_pass(const uint8_t *data, const struct xen_index *ix, struct xen_
 	return rc;
 }
 
+/*
+ * The first pass needs no merge: what it learns (the vCPUs named, the
+ * domains whose vCPUs wrote guest records, the first TSC) depends only on
+ * each pCPU's own order, which is file order. Returns 0 or <0.
+ */
+static int scan_pass(const uint8_t *data, const struct xen_index *ix, struct xen_decoder *d,
+		     struct pmt_xen_import_result *res)
+{
+	int first = 1;
+	for (size_t i = 0; i < ix->nwin; i++) {
+		const struct xen_window *w = &ix->win[i];
+		struct xen_rec r;
+		size_t pos = 0, n;
+		while ((n = xen_rec_parse(data + w->offset + pos, w->size - pos, &r)) > 0) {
+			pos += n;
+			r.cpu = w->cpu;
+			if (r.has_tsc && (first || r.tsc < res->first_tsc)) {
+				res->first_tsc = r.tsc;
+				first = 0;
+			}
+			int rc = xen_decoder_feed(d, &r);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int emit_writer(void *opaque, const struct pmt_event *ev)
 {
 	return pmt_writer_append(opaque, ev);
@@ -166,9 +194,14 @@ static int describe(pmt_writer *w, const struct xen_decoder *pass1, struct xen_d
 }
 
 /* Counters of the decoding, as metadata (docs/XEN.md lists them). */
-static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
+static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res, uint64_t hz)
 {
 	const struct xen_decode_stats *s = &res->st;
+	/* How far a guest event may be from its time (it takes its pCPU's
+	 * previous TSC; the next one bounds it): ns, max and mean. */
+	uint64_t slack_max = (uint64_t)((double)s->guest_slack_max * 1e9 / (double)hz);
+	uint64_t slack_mean = s->guest_events ? (uint64_t)((double)s->guest_slack_sum * 1e9 /
+				(double)hz / (double)s->guest_events) : 0;
 	struct { const char *k; uint64_t v; } m[] = {
 		{ "xen.windows", res->windows }, { "xen.records", s->records },
 		{ "xen.switches", s->switches }, { "xen.wakeups", s->wakeups },
@@ -179,6 +212,8 @@ static int stats_meta(pmt_writer *w, const struct pmt_xen_import_result *res)
 		{ "xen.idle_state_changes", s->idle_changes },
 		{ "xen.guest_events", s->guest_events }, { "xen.guest_dropped", s->guest_dropped },
 		{ "xen.guest_vcpu_mismatch", s->guest_vcpu_mismatch },
+		{ "xen.guest_time_slack_max_ns", slack_max },
+		{ "xen.guest_time_slack_mean_ns", slack_mean },
 		{ "xen.tsc_backwards", res->backwards },
 		{ "xen.no_tsc_dropped", res->no_tsc_dropped },
 	};
@@ -252,7 +287,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		say(msg, msglen, "out of memory");
 		return rc;
 	}
-	rc = run_pass(data, &ix, &d1, res);
+	rc = scan_pass(data, &ix, &d1, res);
 	pmt_writer *w = NULL;
 	if (rc == 0)
 		w = pmt_writer_open(out, opts->wopts, &rc);
@@ -275,7 +310,7 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		if (d2.guest_level[dom])
 			res->guest_levels++;
 	if (rc == 0)
-		rc = stats_meta(w, res);
+		rc = stats_meta(w, res, hz);
 	if (rc == 0 && res->damaged) {
 		char buf[200];
 		snprintf(buf, sizeof(buf), "offset %" PRIu64 ": %s", res->damage_off, res->why);

@@ -383,6 +383,9 @@ static int xen_finish(struct pmt_rec *r, void *state)
 	META("xen.guest_events", st->guest_events);
 	META("xen.guest_dropped", st->guest_dropped);
 	META("xen.guest_late", st->guest_late);
+	META("xen.guest_time_slack_max_ns", (double)st->guest_slack_max * 1e9 / (double)s->cpu_hz);
+	META("xen.guest_time_slack_mean_ns", st->guest_events ? (double)st->guest_slack_sum * 1e9 /
+	     (double)s->cpu_hz / (double)st->guest_events : 0);
 	META("xen.bad_windows", s->core.bad_windows);
 	META("xen.buffer_pages", s->pages);
 #undef META

@@ -13,7 +13,7 @@
  *   --loss C:T0:T1  drop CPU C's events in [T0, T1) ns and write one lost
  *                   record with their count (span T1 - T0)
  *
- * --truth FILE gets one CSV row per task (docs in tests/analyze/README):
+ * --truth FILE gets one CSV row per task that is not running at the end:
  *   tid,run_ns,run_ns_seen,migrations,migrations_lost,cpu_changes,
  *   lat_count,lat_sum_ns,lat_max_ns,lat_excluded
  * run_ns is what the simulated tasks ran; run_ns_seen what the written trace

@@ -90,6 +90,22 @@ if render vcpus "$L" vc; then
 fi
 if render timeline "$L" tl; then
 	check_eq "timeline: one lane per guest task" 5 "$(rows '^# lane ' "$TMP/k-tl/tl-lanes.dat")"
+	check_eq "timeline: the holder runs on vCPU 0 from 0 to 16 ms" "0 16 0" \
+		"$(awk '/^# CPU 0/{b=1;next} /^#/{b=0} b && $3 == 0' "$TMP/k-tl/tl-lanes.dat")"
+fi
+if [ -f "$TMP/k-vc/vc-runnable.dat" ]; then
+	check_eq "vcpus: steal of vCPU0 5-8 ms, vCPU2 0-1 and 9-10, vCPU3 0-2 and 9-11" \
+		"0 1 2|0 2 3|5 8 0|9 10 2|9 11 3" \
+		"$(grep '^[0-9]' "$TMP/k-vc/vc-runnable.dat" | sort -n | tr '\n' '|' | sed 's/|$//')"
+fi
+if "$PLOT" -q timeline "$L" --composed -o "$TMP/comp.png" --keep "$TMP/k-comp"; then
+	check "timeline --composed: valid" valid "$TMP/comp.png"
+	check_eq "--composed: stolen: holder 5-8 ms, waiter2 0-1, waiter3 0-2" "0 1 2|0 2 3|5 8 0" \
+		"$(grep '^[0-9]' "$TMP/k-comp/comp-stolen.dat" | sort -n | tr '\n' '|' | sed 's/|$//')"
+	check_eq "--composed: the holder on pCPU 0 (0-5 ms) then pCPU 1 (8-16 ms)" "0 5 0|8 16 0" \
+		"$(awk '/^# pCPU/{b=1;next} /^#/{b=0} b && $3 == 0 {print $1, $2, $3}' "$TMP/k-comp/comp-lanes.dat" | sort -n | tr '\n' '|' | sed 's/|$//')"
+else
+	fail "timeline --composed failed"
 fi
 
 # ---- gang vs free: the co-scheduling partitions the scripts imply

@@ -301,6 +301,31 @@ static void test_missing_switch_out_is_a_conflict(void)
 	eng_free(e);
 }
 
+/* The switch-out of the task believed running on c is missing, the next
+ * switch there shows another task leaving: its run is inferred from its
+ * wakeup, the stretch before is unknown. */
+static void test_missing_switch_out_same_cpu(void)
+{
+	struct eng *e = mk(1, 0, 1000);
+	sw(e, 0, 100, 0, 0, 30);                     /* C runs */
+	wake(e, 0, 200, 10, 0, 0);                   /* A woken */
+	sw(e, 0, 300, 10, PMT_STATE_SLEEPING, 0);    /* A leaves: C -> .. -> A missing */
+	eng_finish(e, INT64_MIN);
+	int a = find_iv(10, ENG_RUNNING, 200, 300);
+	CU_ASSERT(a >= 0);
+	if (a >= 0)
+		CU_ASSERT(ivs[a].flags & ENG_F_START_INFERRED);
+	CU_ASSERT(find_iv(30, ENG_UNKNOWN, 100, 1000) >= 0);
+	CU_ASSERT(find_ci(0, ENG_NONE, 100, 200) >= 0);
+	CU_ASSERT_EQUAL(run_ns(30), 0);
+	struct eng_totals t;
+	eng_totals(e, &t);
+	CU_ASSERT_EQUAL(t.conflicts, 1);
+	CU_ASSERT_EQUAL(t.inferred, 1);
+	CU_ASSERT_EQUAL(t.unknown_ns, 100);
+	eng_free(e);
+}
+
 static void test_migrate_events_and_preemption(void)
 {
 	struct eng *e = mk(2, 0, 1000);
@@ -409,6 +434,7 @@ void pmt_cu_register(void)
 	CU_add_test(s, "a first switch after a wakeup infers idle before it", test_first_switch_after_wakeup);
 	CU_add_test(s, "a loss makes the CPU and its task unknown until resync", test_loss_makes_state_unknown);
 	CU_add_test(s, "a missing switch-out is an unknown stretch", test_missing_switch_out_is_a_conflict);
+	CU_add_test(s, "a missing switch-out on the same CPU: the next run is inferred", test_missing_switch_out_same_cpu);
 	CU_add_test(s, "migrate events, preemption and exit", test_migrate_events_and_preemption);
 	CU_add_test(s, "memory follows entities, not events", test_many_entities_and_long_streams);
 	CU_add_test(s, "a stop time closes open intervals there", test_stop_time_closes_intervals);

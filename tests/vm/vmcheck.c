@@ -19,7 +19,9 @@
  *    (inferred_runs; in_inferred: guest switches that only such a run covers);
  *  - per vCPU thread, within the guest recording's time span: runs,
  *    pcpu_changes (a run on another pCPU than the thread's previous run) and
- *    migrations (kernel migrate events of the thread).
+ *    migrations (kernel migrate events of the thread);
+ *  - max_running_vcpus: the most vCPU threads running at once on the host in
+ *    that span, and two_running_ns: the time two or more ran at once.
  * Exit status 0, or 1 when the file cannot be read. Test-only: the engine's
  * composed reports are the user-facing form of these numbers.
  */
@@ -64,6 +66,19 @@ static void add_run(struct vcpu *v, int64_t s, int64_t e, uint32_t cpu, int infe
 {
 	v->runs = grow(v->runs, &v->cap, v->nruns, sizeof(*v->runs));
 	v->runs[v->nruns++] = (struct run){s, e, cpu, inferred};
+}
+
+struct edge {
+	int64_t t;
+	int d; /* +1 a run starts, -1 it ends */
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct edge *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->d - y->d; /* ends before starts at the same instant */
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -188,6 +203,36 @@ int main(int argc, char **argv)
 		uint64_t total = 0, outside = 0, beyond = 0, in_inferred = 0;
 		printf("guest %s vcpus %u clock_flags %u uncertainty_ns %" PRIu64 "\n", lv->name, n,
 		       ck->flags, ck->uncertainty_ns);
+		/* Co-running vCPU threads on the host, within the guest span: the
+		 * longest overlap count and the time with two or more running. */
+		size_t nedge = 0;
+		for (uint32_t i = 0; i < n; i++)
+			nedge += 2 * vc[i].nruns;
+		struct edge *edges = calloc(nedge ? nedge : 1, sizeof(*edges));
+		if (!edges)
+			return 1;
+		nedge = 0;
+		for (uint32_t i = 0; i < n; i++)
+			for (size_t q = 0; q < vc[i].nruns; q++) {
+				int64_t a = vc[i].runs[q].s > glo ? vc[i].runs[q].s : glo;
+				int64_t b = vc[i].runs[q].e < ghi ? vc[i].runs[q].e : ghi;
+				if (a >= b)
+					continue;
+				edges[nedge++] = (struct edge){a, +1};
+				edges[nedge++] = (struct edge){b, -1};
+			}
+		qsort(edges, nedge, sizeof(*edges), cmp_edge);
+		int cur = 0, maxrun = 0;
+		int64_t multi_ns = 0;
+		for (size_t q = 0; q < nedge; q++) {
+			if (cur >= 2 && q > 0)
+				multi_ns += edges[q].t - edges[q - 1].t;
+			cur += edges[q].d;
+			if (cur > maxrun)
+				maxrun = cur;
+		}
+		free(edges);
+		printf("max_running_vcpus %d two_running_ns %" PRId64 "\n", maxrun, multi_ns);
 		for (uint32_t i = 0; i < n; i++) {
 			struct vcpu *v = &vc[i];
 			size_t k = 0, runs = 0, changes = 0;

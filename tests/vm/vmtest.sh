@@ -12,7 +12,8 @@
 #   - every guest switch on vCPU n, in host time, lies inside a host run of the
 #     vCPU n thread: at most 0.1 % exceptions (reported); and, as a control
 #     that the check can fail, over 1 % when the guest clock is 100 us off;
-#   - pinned: zero pCPU changes of the vCPU threads; free: some;
+#   - pinned: zero pCPU changes of the vCPU threads, never two of them running
+#     at once; free: some pCPU changes, two running at once;
 #   - pmt-merge refuses inconsistent inputs (no pulses, wrong binding, vCPU
 #     count mismatch) with the reason, writing nothing.
 # PMT_VM_KEEP=DIR keeps the run directories (host.pmt, guest.pmt, merged.pmt).
@@ -62,6 +63,21 @@ run_vm() {
 	tids=$(vm_vcpu_tids "$VM_QEMU_PID") || { echo "no vCPU threads"; return 1; }
 	if [ "$mode" = pinned ]; then
 		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
+	fi
+	if [ "$mode" = free ]; then
+		# Finding the guest by name and with 'all': its vCPU threads are bound
+		# (another test bed's guest may be called tb too: only ours is checked).
+		local spec want got
+		want=$(echo "$tids" | awk '{ print "tb," $1 "," $2 }' | sort)
+		for spec in tb all; do
+			"$BIN/pmt-record" --vm $spec -o "$dir/by-$spec.pmt" --duration 0.2 >/dev/null 2>&1
+			got=$("$BIN/pmt-analyze" info "$dir/by-$spec.pmt" --format csv 2>/dev/null |
+				awk -F, -v pid="$VM_QEMU_PID" '/^# table: levels/ { t = "l"; next }
+					/^# table: bindings/ { t = "b"; next } /^#/ { t = "" }
+					t == "l" && $6 == pid { name[$1] = $2 }
+					t == "b" && ($1 in name) { print name[$1] "," $2 "," $4 }' | sort)
+			check_eq "pmt-record --vm $spec binds vCPU n to thread CPU n/TCG" "$want" "$got"
+		done
 	fi
 	# Record the host from the guest's boot end only (smaller files).
 	local i on=
@@ -117,10 +133,15 @@ for mode in free pinned; do
 		[ $((${sout:-0} * 100)) -gt "${sw:-0}" ]
 	changes=$(awk '$1 == "vcpu" { s += $8 } END { print s + 0 }' "$dir/check.txt")
 	echo "    $mode: $changes pCPU changes of the vCPU threads"
+	maxrun=$(val "$dir/check.txt" max_running_vcpus)
+	multi=$(val "$dir/check.txt" two_running_ns)
+	echo "    $mode: at most $maxrun vCPU threads ran at once; two or more for $multi ns"
 	if [ $mode = pinned ]; then
 		check_eq "pinned: vCPU threads have no pCPU changes" 0 "$changes"
+		check_eq "pinned: never two vCPU threads running at once" "1 0" "$maxrun $multi"
 	else
 		check "free: vCPU threads change pCPUs ($changes)" [ "$changes" -gt 0 ]
+		check "free: vCPU threads run at once on several pCPUs ($maxrun)" [ "${maxrun:-0}" -ge 2 ]
 	fi
 	[ -n "${PMT_VM_KEEP:-}" ] && mkdir -p "$PMT_VM_KEEP" && cp -r "$dir" "$PMT_VM_KEEP/"
 done

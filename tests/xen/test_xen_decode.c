@@ -401,6 +401,9 @@ static void guest_records_land_on_the_writing_vcpus_guest_stream(void)
 	CU_ASSERT_EQUAL(c.ev[5].level, 0);
 	CU_ASSERT_EQUAL(st.guest_events, 4);
 	CU_ASSERT_EQUAL(st.guest_dropped, 3);
+	/* Timed at the VM exit (200); the next TSC is the switch at 300. */
+	CU_ASSERT_EQUAL(st.guest_slack_max, 100);
+	CU_ASSERT_EQUAL(st.guest_slack_sum, 400);
 	CU_ASSERT_EQUAL(st.guest_vcpu_mismatch, 1 + 1);
 	xb_free(&b);
 }

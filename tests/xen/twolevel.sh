@@ -33,4 +33,8 @@ an vcpus > "$TMP/v.csv"
 check_eq "d3 vCPU 1: steal, harmful steal, pCPU changes" "500,500,1" \
 	"$(awk -F, '$1 == "d3" && $2 == 1 {print $8 "," $9 "," $10}' "$TMP/v.csv")"
 check_eq "d3 vCPU 0: no pCPU change" "0" "$(awk -F, '$1 == "d3" && $2 == 0 {print $10}' "$TMP/v.csv")"
+# Guest records take their pCPU's previous TSC; the widest gap to the next
+# one: pCPU 0's last guest record of its first window (1300) to 2500.
+check_eq "guest time slack: 1200 ns at most" 1200 \
+	"$("$BIN/pmt-analyze" info "$TMP/t.pmt" | awk '$1 == "xen.guest_time_slack_max_ns" {print $2}')"
 finish

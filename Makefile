@@ -72,7 +72,7 @@ DEB_BUILD := gcc make pkg-config zlib1g-dev libdeflate-dev libtracefs-dev \
 	libtraceevent-dev libtracecmd-dev libcunit1-dev libxen-dev
 DEB_RUN := gnuplot-nox
 DEB_TEST := trace-cmd linux-perf rt-tests poppler-utils python3 \
-	qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev time
+	qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev time groff-base man-db
 DEB_ALL := $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 # ------------------------------------------------------------- fragments

@@ -72,7 +72,7 @@ DEB_BUILD := gcc make pkg-config zlib1g-dev libdeflate-dev libtracefs-dev \
 	libtraceevent-dev libtracecmd-dev libcunit1-dev libxen-dev
 DEB_RUN := gnuplot-nox
 DEB_TEST := trace-cmd linux-perf rt-tests poppler-utils python3 \
-	qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev time
+	qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev time groff-base man-db
 DEB_ALL := $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 # ------------------------------------------------------------- fragments
@@ -148,7 +148,7 @@ install: all
 	install -m 755 $(addprefix $(O)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBPMT) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 format/include/pmt.h $(DESTDIR)$(PREFIX)/include/
-	sed -e 's|@PREFIX@|$(PREFIX)|' format/libpmt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpmt.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@DEFLATE_PC@|$(if $(HAVE_DEFLATE), libdeflate)|' format/libpmt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpmt.pc
 	$(if $(wildcard docs/man/*.1),install -d $(DESTDIR)$(PREFIX)/share/man/man1 && install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 clean:

@@ -271,8 +271,10 @@ pmt_reader *cli_open(struct cli *c, const char *path)
 	char msg[256] = "";
 	pmt_reader *r = pmt_reader_open_ex(path, c->tolerant ? PMT_OPEN_TOLERANT : 0, &err, msg, sizeof(msg));
 	if (!r) {
-		if (msg[0])
+		if (!strncmp(msg, "offset ", 7)) /* damage: FILE: offset N: what */
 			fprintf(stderr, "%s: %s\n", path, msg);
+		else if (msg[0])
+			fprintf(stderr, "%s: '%s': %s\n", c->prog, path, msg);
 		else if (err == PMT_EIO && errno)
 			fprintf(stderr, "%s: '%s': %s\n", c->prog, path, strerror(errno));
 		else
@@ -301,7 +303,9 @@ pmt_reader *cli_open(struct cli *c, const char *path)
 			return NULL;
 		}
 	}
-	if (in->recovered)
+	/* a truncated file: its damage line says where it ends; the
+	 * recovery is said only when no damaged place names it */
+	if (in->recovered && !in->ndamage)
 		fprintf(stderr, "%s: '%s': no valid footer; recovered %llu events from complete chunks\n",
 			c->prog, path, (unsigned long long)in->events);
 	for (size_t i = 0; i < in->ndamage; i++)

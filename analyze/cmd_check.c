@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-static const char usage[] = "usage: pmt-analyze check FILE.pmt [--format text|csv|json] [-o FILE]";
+static const char usage[] = "pmt-analyze check FILE.pmt [--format text|csv|json] [-o FILE]";
 
 int cmd_check(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: pmt-analyze dump FILE.pmt [--format text|csv|json] [--level L] [--cpu LIST]\n"
+	"pmt-analyze dump FILE.pmt [--format text|csv|json] [--level L] [--cpu LIST]\n"
 	"                        [--time START,END] [--tid LIST] [-o FILE]";
 
 enum { C_TIME, C_TS, C_LEVEL, C_CPU, C_EVENT, C_TID, C_PID, C_OTHER, C_STATE, C_FROM,

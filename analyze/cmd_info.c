@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static const char usage[] = "usage: pmt-analyze info FILE.pmt [--format text|csv|json] [-o FILE]";
+static const char usage[] = "pmt-analyze info FILE.pmt [--format text|csv|json] [-o FILE]";
 
 int cmd_info(int argc, char **argv)
 {

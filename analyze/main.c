@@ -38,7 +38,9 @@ static void usage(FILE *f)
 		   "       pmt-analyze FILE.pmt    (the summary)\n\ncommands:\n");
 	for (const struct command *c = pmt_analyze_commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
-	fprintf(f, "\n'pmt-analyze COMMAND --help' lists a command's options.\n");
+	fprintf(f, "\noptions:\n"
+		   "  -h, --help   this help; 'pmt-analyze COMMAND --help' lists a command's options\n"
+		   "  --version    the version\n");
 }
 
 int main(int argc, char **argv)

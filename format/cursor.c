@@ -12,6 +12,7 @@
  */
 #include "reader.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -186,7 +187,15 @@ static int inflate_exact(struct chunkbuf *b, const uint8_t *in, uint32_t stored,
 #endif
 }
 
-int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
+/* Damage met while loading, kept to be recorded by the consuming thread. */
+struct ldmg {
+	uint64_t off;
+	char what[120];
+};
+
+/* Reads, verifies and inflates chunk ci into b->raw. Thread-safe (touches
+ * only b and the read callback); damage goes to *dm, not to the reader. */
+static int load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b, struct ldmg *dm)
 {
 	const struct rchunk *c = &r->chunks[ci];
 	uint8_t h[PMTF_CHUNK_HDR];
@@ -194,7 +203,8 @@ int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
 	if (e == PMT_ENOMEM || e == PMT_EIO)
 		return e;
 	if (e || memcmp(h, c->hdr, sizeof(h)) != 0) {
-		pmtr_damage(r, c->off, PMT_ECORRUPT, "chunk header as listed in the index expected");
+		dm->off = c->off;
+		snprintf(dm->what, sizeof(dm->what), "chunk header as listed in the index expected");
 		return PMT_ECORRUPT;
 	}
 	if (ensure(&b->raw, &b->rcap, (size_t)c->raw + 16))
@@ -208,15 +218,15 @@ int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
 	e = pmtr_read(r, in, c->stored, c->off + PMTF_CHUNK_HDR);
 	if (e == PMT_EIO)
 		return e;
+	dm->off = c->off + PMTF_CHUNK_HDR;
 	if (e) {
-		pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ETRUNC, "chunk payload of %u bytes expected",
-			    c->stored);
+		snprintf(dm->what, sizeof(dm->what), "chunk payload of %u bytes expected", c->stored);
 		return PMT_ETRUNC;
 	}
 	if (pmtf_crc32(in, c->stored) != c->crc) {
-		pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ECRC,
-			    "chunk payload checksum to match (level %u cpu %u, %u records)",
-			    c->level, c->cpu, c->count);
+		snprintf(dm->what, sizeof(dm->what),
+			 "chunk payload checksum to match (level %u cpu %u, %u records)",
+			 c->level, c->cpu, c->count);
 		return PMT_ECRC;
 	}
 	if (c->codec == PMTF_CODEC_ZLIB) {
@@ -224,14 +234,23 @@ int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
 		if (e == PMT_ENOMEM)
 			return e;
 		if (e) {
-			pmtr_damage(r, c->off + PMTF_CHUNK_HDR, PMT_ECODEC,
-				    "zlib stream of %u bytes inflating to exactly %u bytes expected",
-				    c->stored, c->raw);
+			snprintf(dm->what, sizeof(dm->what),
+				 "zlib stream of %u bytes inflating to exactly %u bytes expected",
+				 c->stored, c->raw);
 			return e;
 		}
 	}
 	memset(b->raw + c->raw, 0, 16);
 	return 0;
+}
+
+int pmtr_load_chunk(pmt_reader *r, size_t ci, struct chunkbuf *b)
+{
+	struct ldmg dm;
+	int e = load_chunk(r, ci, b, &dm);
+	if (e && e != PMT_ENOMEM && e != PMT_EIO)
+		pmtr_damage(r, dm.off, e, "%s", dm.what);
+	return e;
 }
 
 /* ----------------------------------------------------------- decoding */
@@ -480,6 +499,41 @@ struct scur {
 	struct dec d;
 	struct conv conv;
 	struct pmt_event *ev;     /* BATCH events */
+	size_t *sjobs;            /* this stream's jobs, in its chunk order */
+	size_t nsjobs, sjpos;
+};
+
+/*
+ * The loader thread: reads, checks and inflates the chunks a cursor will
+ * need next, in the order the merge will need them (first_ns), at most
+ * PREFETCH ahead. A job is pending (0), claimed (1: by the loader, or by the
+ * cursor which then loads it itself: it never waits for a job nobody
+ * started) or done (2, its buffer holds the raw records). Damage found by
+ * the loader is recorded by the cursor when it takes the job, so results and
+ * damage lists are the same with or without the thread.
+ */
+#define PREFETCH 4
+
+struct job {
+	size_t ci;                /* chunk (index in r->chunks) */
+	int state;
+	int err;
+	struct ldmg dm;
+	uint8_t *raw;             /* state 2: the loaded buffer */
+	size_t rcap;
+};
+
+struct loader {
+	pthread_t th;
+	int has_thread, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *jobs;
+	size_t njobs, next;       /* next: the loader's scan position */
+	int loaded;               /* done jobs not yet taken */
+	struct { uint8_t *raw; size_t rcap; } pool[PREFETCH];
+	int npool;
+	struct chunkbuf cb;       /* the loader's compressed buffer, inflater */
 };
 
 struct pmt_cursor {
@@ -491,7 +545,216 @@ struct pmt_cursor {
 	struct scur *pending;     /* handed out last: advance on the next call */
 	int started;
 	int err;
+	struct loader *ld;        /* NULL: everything on the calling thread */
 };
+
+static void *loader_main(void *arg)
+{
+	pmt_cursor *c = arg;
+	struct loader *ld = c->ld;
+	pthread_mutex_lock(&ld->mu);
+	while (!ld->stop) {
+		while (ld->next < ld->njobs && ld->jobs[ld->next].state != 0)
+			ld->next++;
+		if (ld->next >= ld->njobs)
+			break;
+		if (ld->loaded >= PREFETCH || ld->npool == 0) {
+			pthread_cond_wait(&ld->cv, &ld->mu);
+			continue;
+		}
+		struct job *j = &ld->jobs[ld->next++];
+		j->state = 1;
+		ld->npool--;
+		ld->cb.raw = ld->pool[ld->npool].raw;
+		ld->cb.rcap = ld->pool[ld->npool].rcap;
+		ld->loaded++;
+		pthread_mutex_unlock(&ld->mu);
+		j->err = load_chunk(c->r, j->ci, &ld->cb, &j->dm);
+		pthread_mutex_lock(&ld->mu);
+		j->raw = ld->cb.raw;
+		j->rcap = ld->cb.rcap;
+		ld->cb.raw = NULL;
+		ld->cb.rcap = 0;
+		j->state = 2;
+		pthread_cond_broadcast(&ld->cv);
+	}
+	pthread_cond_broadcast(&ld->cv);
+	pthread_mutex_unlock(&ld->mu);
+	return NULL;
+}
+
+/* Stops and joins the loader; done jobs' buffers go back to the pool. */
+static void loader_join(pmt_cursor *c)
+{
+	struct loader *ld = c->ld;
+	if (!ld || !ld->has_thread)
+		return;
+	pthread_mutex_lock(&ld->mu);
+	ld->stop = 1;
+	pthread_cond_broadcast(&ld->cv);
+	pthread_mutex_unlock(&ld->mu);
+	pthread_join(ld->th, NULL);
+	ld->has_thread = 0;
+	for (size_t i = 0; i < ld->njobs; i++) {
+		struct job *j = &ld->jobs[i];
+		if (j->state == 2 && j->raw) {
+			ld->pool[ld->npool].raw = j->raw;
+			ld->pool[ld->npool].rcap = j->rcap;
+			ld->npool++;
+			j->raw = NULL;
+		}
+	}
+	free(ld->jobs);
+	ld->jobs = NULL;
+	ld->njobs = ld->next = 0;
+	ld->loaded = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->s[i].sjobs);
+		c->s[i].sjobs = NULL;
+		c->s[i].nsjobs = c->s[i].sjpos = 0;
+	}
+}
+
+struct jkey {
+	int64_t first_ns;
+	size_t scur, pos;
+};
+
+static int cmp_jkey(const void *a, const void *b)
+{
+	const struct jkey *x = a, *y = b;
+	if (x->first_ns != y->first_ns)
+		return x->first_ns < y->first_ns ? -1 : 1;
+	if (x->scur != y->scur)
+		return x->scur < y->scur ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Starts the loader on the chunks the streams still need (from their ci),
+ * in the order of their first timestamps. Without it (one chunk, the
+ * PMT_OPEN_ONE_THREAD flag, no memory, no thread) all loads stay here. */
+static void loader_start(pmt_cursor *c)
+{
+	pmt_reader *r = c->r;
+	if (r->flags & PMT_OPEN_ONE_THREAD)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		n += c->s[i].rs->nchunks - c->s[i].ci;
+	if (n < 2)
+		return;
+	if (!c->ld) {
+		struct loader *ld = calloc(1, sizeof(*ld));
+		if (!ld)
+			return;
+		if (pthread_mutex_init(&ld->mu, NULL)) {
+			free(ld);
+			return;
+		}
+		if (pthread_cond_init(&ld->cv, NULL)) {
+			pthread_mutex_destroy(&ld->mu);
+			free(ld);
+			return;
+		}
+		ld->npool = PREFETCH;
+		c->ld = ld;
+	}
+	struct loader *ld = c->ld;
+	struct jkey *k = malloc(n * sizeof(*k));
+	ld->jobs = calloc(n, sizeof(*ld->jobs));
+	int ok = k && ld->jobs;
+	size_t m = 0;
+	for (size_t i = 0; ok && i < c->n; i++) {
+		struct scur *s = &c->s[i];
+		s->nsjobs = s->rs->nchunks - s->ci;
+		s->sjpos = 0;
+		s->sjobs = malloc((s->nsjobs ? s->nsjobs : 1) * sizeof(*s->sjobs));
+		if (!s->sjobs) {
+			ok = 0;
+			break;
+		}
+		for (size_t p = s->ci; p < s->rs->nchunks; p++) {
+			k[m].first_ns = r->chunks[s->rs->chunks[p]].first_ns;
+			k[m].scur = i;
+			k[m].pos = p;
+			m++;
+		}
+	}
+	if (ok) {
+		qsort(k, n, sizeof(*k), cmp_jkey);
+		for (size_t i = 0; i < c->n; i++)
+			c->s[i].nsjobs = 0;
+		for (size_t j = 0; j < n; j++) {
+			struct scur *s = &c->s[k[j].scur];
+			ld->jobs[j].ci = s->rs->chunks[k[j].pos];
+			s->sjobs[s->nsjobs++] = j;
+		}
+		ld->njobs = n;
+		ld->next = 0;
+		ld->loaded = 0;
+		ld->stop = 0;
+		ok = pthread_create(&ld->th, NULL, loader_main, c) == 0;
+	}
+	free(k);
+	if (ok) {
+		ld->has_thread = 1;
+		return;
+	}
+	free(ld->jobs);
+	ld->jobs = NULL;
+	ld->njobs = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->s[i].sjobs);
+		c->s[i].sjobs = NULL;
+		c->s[i].nsjobs = c->s[i].sjpos = 0;
+	}
+}
+
+/* The stream's next chunk (index ci in r->chunks) into s->buf: from the
+ * loader when it has it or is on it, else loaded here. Damage is recorded
+ * here, in the cursor's order. */
+static int take_chunk(pmt_cursor *c, struct scur *s, size_t ci)
+{
+	struct loader *ld = c->ld;
+	if (!ld || !ld->has_thread || s->sjpos >= s->nsjobs || ld->jobs[s->sjobs[s->sjpos]].ci != ci)
+		return pmtr_load_chunk(c->r, ci, &s->buf);
+	struct job *j = &ld->jobs[s->sjobs[s->sjpos++]];
+	pthread_mutex_lock(&ld->mu);
+	if (j->state == 0) {
+		j->state = 1;
+		pthread_mutex_unlock(&ld->mu);
+		return pmtr_load_chunk(c->r, ci, &s->buf);
+	}
+	while (j->state == 1)
+		pthread_cond_wait(&ld->cv, &ld->mu);
+	ld->pool[ld->npool].raw = s->buf.raw;
+	ld->pool[ld->npool].rcap = s->buf.rcap;
+	ld->npool++;
+	s->buf.raw = j->raw;
+	s->buf.rcap = j->rcap;
+	j->raw = NULL;
+	ld->loaded--;
+	pthread_cond_broadcast(&ld->cv);
+	pthread_mutex_unlock(&ld->mu);
+	if (j->err && j->err != PMT_ENOMEM && j->err != PMT_EIO)
+		pmtr_damage(c->r, j->dm.off, j->err, "%s", j->dm.what);
+	return j->err;
+}
+
+static void loader_free(pmt_cursor *c)
+{
+	struct loader *ld = c->ld;
+	if (!ld)
+		return;
+	loader_join(c);
+	for (int i = 0; i < ld->npool; i++)
+		free(ld->pool[i].raw);
+	pmtr_chunkbuf_free(&ld->cb);
+	pthread_cond_destroy(&ld->cv);
+	pthread_mutex_destroy(&ld->mu);
+	free(ld);
+	c->ld = NULL;
+}
 
 /* 1: a new batch in s->ev[0..n); 0: stream done; <0 error. */
 static int refill(pmt_cursor *c, struct scur *s)
@@ -504,7 +767,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 			if (s->ci >= s->rs->nchunks)
 				return 0;
 			size_t ci = s->rs->chunks[s->ci++];
-			int e = pmtr_load_chunk(r, ci, &s->buf);
+			int e = take_chunk(c, s, ci);
 			if (e) {
 				if (e == PMT_ENOMEM || e == PMT_EIO || !(r->flags & PMT_OPEN_TOLERANT))
 					return e;
@@ -548,7 +811,7 @@ static inline int before(const struct scur *a, const struct scur *b)
 	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
-static void sift_down(pmt_cursor *c, size_t i)
+static inline void sift_down(pmt_cursor *c, size_t i)
 {
 	struct scur **h = c->heap;
 	size_t n = c->nheap;
@@ -584,6 +847,7 @@ static void sc_reset(struct scur *s)
 
 static void cursor_free(pmt_cursor *c)
 {
+	loader_free(c);
 	for (size_t i = 0; i < c->n; i++) {
 		pmtr_chunkbuf_free(&c->s[i].buf);
 		free(c->s[i].ev);
@@ -658,6 +922,7 @@ pmt_cursor *pmt_cursor_open_merged(pmt_reader *r, const uint8_t *want, int *err)
 static int start(pmt_cursor *c)
 {
 	c->nheap = 0;
+	loader_start(c);
 	for (size_t i = 0; i < c->n; i++) {
 		int e = refill(c, &c->s[i]);
 		if (e < 0)
@@ -693,8 +958,18 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 			if (e == 0)
 				c->heap[0] = c->heap[--c->nheap];
 		}
-		if (c->nheap > 1)
+		/* Only the root's key changed: with two streams (the common
+		 * two-CPU case) one comparison restores the order. */
+		if (c->nheap == 2) {
+			struct scur **h = c->heap;
+			if (before(h[1], h[0])) {
+				struct scur *t = h[0];
+				h[0] = h[1];
+				h[1] = t;
+			}
+		} else if (c->nheap > 2) {
 			sift_down(c, 0);
+		}
 	} else if (!c->started) {
 		if ((e = start(c)) < 0)
 			goto fail;
@@ -720,6 +995,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 	c->err = 0;
 	c->nheap = 0;
 	c->pending = NULL;
+	loader_join(c);
 	for (size_t i = 0; i < c->n; i++) {
 		struct scur *s = &c->s[i];
 		sc_reset(s);
@@ -751,6 +1027,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 	}
 	heap_build(c);
 	c->started = 1;
+	loader_start(c);
 	return 0;
 }
 

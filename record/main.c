@@ -187,7 +187,8 @@ static void usage(FILE *f)
 	for (int i = 0; pmt_sources[i]; i++)
 		for (const struct pmt_source_opt *o = pmt_sources[i]->opts; o && o->name; o++)
 			fprintf(f, "  --%s%s%-*s %s\n", o->name, o->has_arg ? " " : "",
-				(int)(20 - strlen(o->name) - (o->has_arg ? 1 + strlen(o->arg_name ? o->arg_name : "X") : 0)),
+				/* "--name ARG" padded to the 20 columns of the lines above */
+				(int)(19 - strlen(o->name) - (o->has_arg ? 1 : 0)),
 				o->has_arg ? (o->arg_name ? o->arg_name : "X") : "", o->help);
 }
 

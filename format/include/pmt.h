@@ -299,6 +299,11 @@ typedef int64_t (*pmt_read_fn)(void *opaque, void *buf, size_t len, uint64_t off
 
 #define PMT_OPEN_SCAN 0x1u     /* ignore the index: scan chunk headers        */
 #define PMT_OPEN_TOLERANT 0x2u /* keep going past damaged chunks (skip them)  */
+/* Cursors read, check and inflate the chunks they will need next on a
+ * second thread (results are the same); this flag keeps all of it on the
+ * calling thread. Without it, a pmt_read_fn may be called from that thread,
+ * concurrently with calls from the caller's thread. */
+#define PMT_OPEN_ONE_THREAD 0x4u
 
 /* Reader limits (also in docs/FORMAT.md). */
 #define PMT_MAX_CHUNK_RAW (64u << 20)   /* raw payload of one chunk          */

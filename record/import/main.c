@@ -29,6 +29,13 @@ static void usage(FILE *f)
 		   "Formats:\n");
 	for (size_t i = 0; i < NFORMATS; i++)
 		fprintf(f, "  %-10s %s\n", formats[i].name, formats[i].help);
+	fprintf(f, "Options:\n"
+		   "  -o, --output OUT.pmt  the file to write (default FILE.pmt)\n"
+		   "  --buffer NAME         trace.dat: the instance buffer to import\n"
+		   "  --cpu-hz HZ           xentrace: the TSC frequency (default 2.4e9, assumed)\n"
+		   "  --tolerant            xentrace: keep what precedes damage, exit 0\n"
+		   "  -v, --verbose         xentrace: what the file held\n"
+		   "  -h, --help            this help\n");
 }
 
 int main(int argc, char **argv)
@@ -75,6 +82,10 @@ int main(int argc, char **argv)
 	}
 	if ((a.cpu_hz || a.tolerant) && strcmp(fmt, "xentrace")) {
 		pmt_import_err("--cpu-hz and --tolerant apply to the xentrace format only");
+		return 2;
+	}
+	if (a.buffer && strcmp(fmt, "trace.dat")) {
+		pmt_import_err("--buffer applies to the trace.dat format only");
 		return 2;
 	}
 	if (!a.out) {

@@ -497,6 +497,65 @@ static void test_writer_offsets_beyond_4gib(void)
 		free(s.last[i].p);
 }
 
+/* Reads everything merged (tolerant), returns a digest of the events and
+ * the damage list. */
+static uint64_t digest(const struct membuf *m, unsigned flags, size_t *nev, size_t *ndmg)
+{
+	int err;
+	pmt_reader *r = mem_open(m, flags | PMT_OPEN_TOLERANT, &err, NULL, 0);
+	if (!r) {
+		*nev = *ndmg = 0;
+		return (uint64_t)err;
+	}
+	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
+	uint64_t h = 1469598103934665603ull;
+	size_t n = 0;
+	const struct pmt_event *e;
+	while ((e = pmt_cursor_next(c, &err)) != NULL) {
+		h = (h ^ e->ts ^ (uint64_t)e->time_ns << 1 ^ e->type ^ (uint64_t)e->cpu << 40 ^ e->u.sw.next_tid) *
+		    1099511628211ull;
+		n++;
+	}
+	/* then a seek in the middle and the rest again */
+	const struct pmt_info *in = pmt_reader_info(r);
+	pmt_cursor_seek(c, in->first_ns / 2 + in->last_ns / 2);
+	while ((e = pmt_cursor_next(c, &err)) != NULL)
+		h = (h ^ e->ts) * 1099511628211ull;
+	pmt_cursor_close(c);
+	for (size_t i = 0; i < in->ndamage; i++)
+		h = (h ^ in->damage[i].offset ^ (uint64_t)(uint32_t)in->damage[i].code << 32) * 1099511628211ull;
+	*nev = n;
+	*ndmg = in->ndamage;
+	pmt_reader_close(r);
+	return h;
+}
+
+static void test_thread_independent(void)
+{
+	struct membuf m = {malloc(small.len), small.len, small.len};
+	uint64_t s = 3;
+	size_t differ = 0, damaged = 0;
+	for (int i = 0; i < 400; i++) {
+		memcpy(m.p, small.p, small.len);
+		if (i) { /* the first round reads the intact file */
+			for (int k = 0; k < 3; k++) {
+				size_t byte = 32 + rnd(&s) % (small.len - 32);
+				m.p[byte] ^= (uint8_t)(1u << (rnd(&s) % 8));
+			}
+		}
+		size_t n1, d1, n2, d2;
+		uint64_t h1 = digest(&m, 0, &n1, &d1), h2 = digest(&m, PMT_OPEN_ONE_THREAD, &n2, &d2);
+		if (h1 != h2 || n1 != n2 || d1 != d2)
+			differ++;
+		if (i == 0)
+			CU_ASSERT_EQUAL(n1, small_n);
+		damaged += d1 > 0;
+	}
+	CU_ASSERT_EQUAL(differ, 0);
+	CU_ASSERT(damaged > 300);
+	free(m.p);
+}
+
 void pmt_cu_register(void)
 {
 	CU_pSuite s = CU_add_suite("format damage", suite_init, suite_clean);
@@ -505,6 +564,8 @@ void pmt_cu_register(void)
 	CU_add_test(s, "every single bit flip is reported with an offset and never crashes", test_bit_flips);
 	CU_add_test(s, "random garbage over parts of a file never crashes a reader", test_garbage_never_crashes);
 	CU_add_test(s, "foreign, empty, future-version and byte-swapped files are refused", test_foreign_files);
+	CU_add_test(s, "events and damage lists are the same with and without the loader thread",
+		    test_thread_independent);
 	CU_pSuite b = CU_add_suite("format beyond 32 bits", NULL, NULL);
 	CU_add_test(b, "a 5 GB file with more than 2^32 events opens by index and reads past 4 GiB",
 		    test_beyond_4gib_and_2p32_events);

@@ -40,7 +40,7 @@ static:
 
 vmtest: static
 	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck
-	$(Q)O=$(O) tests/run-tests tests/vm/vmtest.sh
+	$(Q)O=$(O) tests/run-tests tests/vm/merge.sh tests/vm/vmtest.sh
 
 # make vmruns: run the test bed and keep its merged traces: tests/vm/runs/free.pmt
 # and pinned.pmt (the same workload with vCPU threads free / pinned to pCPU 0, the

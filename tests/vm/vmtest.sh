@@ -64,6 +64,21 @@ run_vm() {
 	if [ "$mode" = pinned ]; then
 		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
 	fi
+	if [ "$mode" = free ]; then
+		# Finding the guest by name and with 'all': its vCPU threads are bound
+		# (another test bed's guest may be called tb too: only ours is checked).
+		local spec want got
+		want=$(echo "$tids" | awk '{ print "tb," $1 "," $2 }' | sort)
+		for spec in tb all; do
+			"$BIN/pmt-record" --vm $spec -o "$dir/by-$spec.pmt" --duration 0.2 >/dev/null 2>&1
+			got=$("$BIN/pmt-analyze" info "$dir/by-$spec.pmt" --format csv 2>/dev/null |
+				awk -F, -v pid="$VM_QEMU_PID" '/^# table: levels/ { t = "l"; next }
+					/^# table: bindings/ { t = "b"; next } /^#/ { t = "" }
+					t == "l" && $6 == pid { name[$1] = $2 }
+					t == "b" && ($1 in name) { print name[$1] "," $2 "," $4 }' | sort)
+			check_eq "pmt-record --vm $spec binds vCPU n to thread CPU n/TCG" "$want" "$got"
+		done
+	fi
 	# Record the host from the guest's boot end only (smaller files).
 	local i on=
 	for i in $(seq $((VM_TIMEOUT * 10))); do

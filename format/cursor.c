@@ -811,7 +811,7 @@ static inline int before(const struct scur *a, const struct scur *b)
 	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
-static void sift_down(pmt_cursor *c, size_t i)
+static inline void sift_down(pmt_cursor *c, size_t i)
 {
 	struct scur **h = c->heap;
 	size_t n = c->nheap;
@@ -958,8 +958,18 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 			if (e == 0)
 				c->heap[0] = c->heap[--c->nheap];
 		}
-		if (c->nheap > 1)
+		/* Only the root's key changed: with two streams (the common
+		 * two-CPU case) one comparison restores the order. */
+		if (c->nheap == 2) {
+			struct scur **h = c->heap;
+			if (before(h[1], h[0])) {
+				struct scur *t = h[0];
+				h[0] = h[1];
+				h[1] = t;
+			}
+		} else if (c->nheap > 2) {
 			sift_down(c, 0);
+		}
 	} else if (!c->started) {
 		if ((e = start(c)) < 0)
 			goto fail;

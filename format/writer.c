@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef HAVE_DEFLATE
+#include <libdeflate.h>
+#endif
 
 struct wbuf {
 	uint8_t *p;
@@ -68,6 +71,7 @@ struct pmt_writer {
 	size_t zcap;
 	z_stream z;
 	int z_init;
+	void *ldc;               /* libdeflate compressor (same zlib streams, faster) */
 };
 
 /* ------------------------------------------------------------- buffers */
@@ -556,6 +560,51 @@ int pmt_writer_begin(pmt_writer *w)
 
 /* ---------------------------------------------------------------- chunks */
 
+/* One zlib stream (RFC 1950) of raw into w->zbuf; *zlen = 0 when it would
+ * not be smaller than raw. */
+static int compress_chunk(pmt_writer *w, const uint8_t *raw, size_t len, size_t *zlen)
+{
+#ifdef HAVE_DEFLATE
+	if (!w->ldc && !(w->ldc = libdeflate_alloc_compressor(w->o.level)))
+		return PMT_ENOMEM;
+	size_t bound = libdeflate_zlib_compress_bound(w->ldc, len);
+	if (bound > w->zcap) {
+		uint8_t *z = realloc(w->zbuf, bound);
+		if (!z)
+			return PMT_ENOMEM;
+		w->zbuf = z;
+		w->zcap = bound;
+	}
+	*zlen = libdeflate_zlib_compress(w->ldc, raw, len, w->zbuf, len > 0 ? len - 1 : 0);
+	return 0;
+#else
+	if (!w->z_init) {
+		memset(&w->z, 0, sizeof(w->z));
+		if (deflateInit(&w->z, w->o.level) != Z_OK)
+			return PMT_ENOMEM;
+		w->z_init = 1;
+	} else {
+		deflateReset(&w->z);
+	}
+	size_t bound = deflateBound(&w->z, (uLong)len);
+	if (bound > w->zcap) {
+		uint8_t *z = realloc(w->zbuf, bound);
+		if (!z)
+			return PMT_ENOMEM;
+		w->zbuf = z;
+		w->zcap = bound;
+	}
+	w->z.next_in = (Bytef *)raw;
+	w->z.avail_in = (uInt)len;
+	w->z.next_out = w->zbuf;
+	w->z.avail_out = (uInt)w->zcap;
+	if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
+		return PMT_ECODEC;
+	*zlen = w->z.total_out < len ? w->z.total_out : 0;
+	return 0;
+#endif
+}
+
 static int cut_chunk(pmt_writer *w, struct wstream *s)
 {
 	if (s->count == 0)
@@ -566,32 +615,14 @@ static int cut_chunk(pmt_writer *w, struct wstream *s)
 	size_t stored = s->len;
 	uint8_t codec = PMTF_CODEC_NONE;
 	if (w->o.codec == PMT_CODEC_ZLIB) {
-		if (!w->z_init) {
-			memset(&w->z, 0, sizeof(w->z));
-			if (deflateInit(&w->z, w->o.level) != Z_OK)
-				return w->err = PMT_ENOMEM;
-			w->z_init = 1;
-		} else {
-			deflateReset(&w->z);
-		}
-		size_t bound = deflateBound(&w->z, (uLong)s->len);
-		if (bound > w->zcap) {
-			uint8_t *z = realloc(w->zbuf, bound);
-			if (!z)
-				return w->err = PMT_ENOMEM;
-			w->zbuf = z;
-			w->zcap = bound;
-		}
-		w->z.next_in = s->raw;
-		w->z.avail_in = (uInt)s->len;
-		w->z.next_out = w->zbuf;
-		w->z.avail_out = (uInt)w->zcap;
-		if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
-			return w->err = PMT_ECODEC;
+		size_t zlen = 0;
+		int e = compress_chunk(w, s->raw, s->len, &zlen);
+		if (e)
+			return w->err = e;
 		/* Incompressible chunks are stored as they are. */
-		if (w->z.total_out < s->len) {
+		if (zlen > 0 && zlen < s->len) {
 			payload = w->zbuf;
-			stored = w->z.total_out;
+			stored = zlen;
 			codec = PMTF_CODEC_ZLIB;
 		}
 	}
@@ -881,6 +912,10 @@ static void writer_free(pmt_writer *w)
 	free(w->zbuf);
 	if (w->z_init)
 		deflateEnd(&w->z);
+#ifdef HAVE_DEFLATE
+	if (w->ldc)
+		libdeflate_free_compressor(w->ldc);
+#endif
 	free(w);
 }
 

@@ -3,7 +3,8 @@
  * round trips, both pinned to one CPU: four scheduler events per round trip
  * (two switches, two wakeups), the densest load for a recorder.
  *
- *   pingpong [LOOPS [CPU]]     prints the elapsed seconds
+ *   pingpong [LOOPS [CPU]]     prints the elapsed seconds and the CPU seconds
+ *                              (user + system) both processes used
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -11,6 +12,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,13 @@ int main(int argc, char **argv)
 	int st;
 	waitpid(pid, &st, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%.6f\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	double cpu_s = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+			      kids.ru_stime.tv_sec) +
+		     (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec +
+			      kids.ru_stime.tv_usec) / 1e6;
+	printf("%.6f %.6f\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, cpu_s);
 	return 0;
 }

@@ -2,7 +2,7 @@
 # tests (one CUnit program, tests/unit/test_xen.c + these suites), and the
 # command-line checks of pmt-import xentrace.
 UNIT_TESTS += test_xen
-test_xen_SRCS := $(sort $(wildcard tests/xen/*.c)) $(XEN_SRCS)
+test_xen_SRCS := $(filter-out tests/xen/fuzz_xentrace.c,$(sort $(wildcard tests/xen/*.c))) $(XEN_SRCS)
 SCRIPT_TESTS += tests/xen/import.sh
 SCRIPT_TESTS += tests/xen/analyze.sh
 
@@ -23,3 +23,28 @@ fuzz-xen: build-fuzz/fuzz_xentrace
 	$(Q)if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* >/dev/null 2>&1; then \
 		echo "fuzz-xen: the importer failed on an input (build-fuzz/crash-* / leak-* / timeout-* / oom-*)" >&2; exit 1; fi
 SCRIPT_TESTS += tests/xen/twolevel.sh
+
+# pmt-record --xen end to end without Xen: a test build of pmt-record that
+# links tests/xen/fake/fakexen.c (libxenctrl & co over memory, with a
+# producer thread) instead of Xen's libraries (tests/xen/live.sh).
+ifeq ($(HAVE_XENCTRL),yes)
+FAKEXEN_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(filter-out record/xen/xen_source.c,$(pmt-record_SRCS))) \
+	$(O)/obj-fakexen/xen_source.o $(O)/obj-fakexen/fakexen.o
+FAKEXEN_LIBS := $(filter-out $(XENCTRL_LIBS) $(XENSTORE_LIBS),$(pmt-record_LIBS))
+$(O)/obj-fakexen/xen_source.o: record/xen/xen_source.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(ALL_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) -DHAVE_XENSTORE \
+		-DPMT_XEN_CAPABILITIES='"$(CURDIR)/tests/xen/fake/capabilities"' -c -o $@ $<
+$(O)/obj-fakexen/fakexen.o: tests/xen/fake/fakexen.c tests/xen/xen_producer.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(ALL_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) -c -o $@ $<
+$(O)/tests/pmt-record-fakexen: $(FAKEXEN_OBJS) $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(FAKEXEN_OBJS) $(FAKEXEN_LIBS) $(LIBPMT) $(ZLIB_LIBS) \
+		$(DEFLATE_LIBS) -lpthread -lm
+TEST_EXTRA += $(O)/tests/pmt-record-fakexen
+SCRIPT_TESTS += tests/xen/live.sh
+endif

@@ -148,7 +148,7 @@ install: all
 	install -m 755 $(addprefix $(O)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBPMT) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 format/include/pmt.h $(DESTDIR)$(PREFIX)/include/
-	sed -e 's|@PREFIX@|$(PREFIX)|' format/libpmt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpmt.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@DEFLATE_PC@|$(if $(HAVE_DEFLATE), libdeflate)|' format/libpmt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpmt.pc
 	$(if $(wildcard docs/man/*.1),install -d $(DESTDIR)$(PREFIX)/share/man/man1 && install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 clean:

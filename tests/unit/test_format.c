@@ -370,6 +370,55 @@ static void test_clock_conversion_exact(void)
 	CU_ASSERT_EQUAL(pmt_clock_to_ns(&t, 1000 - 13), 10 - 6);
 }
 
+/* Cut by trace time, a clock recalibrated at the end (late section), the
+ * writer's refusals. */
+static void test_time_cuts_late_clock_and_refusals(void)
+{
+	struct membuf m = {0};
+	struct pmt_writer_opts o = {.chunk_ns = 1000};
+	pmt_writer *w = pmt_writer_open_cb(mem_write, &m, &o, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct pmt_event e = {.type = PMT_EV_EXIT, .ts = 5};
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), PMT_ESTATE);
+	CU_ASSERT_EQUAL(pmt_writer_begin(w), PMT_ESTATE); /* no level yet */
+	struct pmt_clock k = {.name = "x86-tsc", .mult_num = 1, .mult_den = 2}; /* 2 ticks per ns */
+	struct pmt_level l = {.kind = PMT_LEVEL_HOST, .name = "host", .ncpus = 1, .guest_id = -1};
+	CU_ASSERT_EQUAL(pmt_writer_add_clock(w, &k), 0);
+	CU_ASSERT_EQUAL(pmt_writer_add_level(w, &l), 0);
+	CU_ASSERT_EQUAL(pmt_writer_begin(w), 0);
+	CU_ASSERT_EQUAL(pmt_writer_add_level(w, &l), PMT_ESTATE);
+	CU_ASSERT_EQUAL(pmt_writer_add_clock(w, &k), PMT_ESTATE);
+	e.cpu = 1;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), PMT_EINVAL); /* no CPU 1 */
+	e.cpu = 0;
+	/* one event every 300 ticks (150 ns): a chunk spans < 2000 ticks */
+	for (uint64_t i = 0; i < 100; i++) {
+		e.ts = 1000 + i * 300;
+		e.u.exit.tid = (uint32_t)i;
+		CU_ASSERT_EQUAL(pmt_writer_append(w, &e), 0);
+	}
+	e.ts = 999;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &e), PMT_EORDER);
+	struct pmt_clock k2 = k;
+	k2.ref_base_ns = 1000000;
+	CU_ASSERT_EQUAL(pmt_writer_update_clock(w, 0, &k2), 0);
+	CU_ASSERT_EQUAL(pmt_writer_close(w), 0);
+
+	int err;
+	pmt_reader *r = mem_open(&m, 0, &err, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	const struct pmt_info *in = pmt_reader_info(r);
+	CU_ASSERT_EQUAL(in->events, 100);
+	/* 100 events 300 ticks apart, a new chunk once 2000 ticks are spanned:
+	 * 7 events per chunk (0..1800), so 15 chunks */
+	CU_ASSERT_EQUAL(in->streams[0].chunks, 15);
+	CU_ASSERT_EQUAL(in->clocks[0].ref_base_ns, 1000000);
+	CU_ASSERT_EQUAL(in->first_ns, 1000000 + 500);
+	CU_ASSERT_EQUAL(pmt_reader_check(r), 0);
+	pmt_reader_close(r);
+	free(m.p);
+}
+
 void pmt_cu_register(void)
 {
 	CU_pSuite s = CU_add_suite("format round trip", NULL, NULL);
@@ -382,4 +431,6 @@ void pmt_cu_register(void)
 	CU_add_test(s, "the smallest chunks keep every event and the order", test_one_event_chunks);
 	CU_add_test(s, "the records of the format document's example are the bytes it shows", test_spec_example_bytes);
 	CU_add_test(s, "reference ns are exact: the reader's fast conversion equals the formula", test_clock_conversion_exact);
+	CU_add_test(s, "chunks are cut by trace time, a late clock update applies, bad appends are refused",
+		    test_time_cuts_late_clock_and_refusals);
 }

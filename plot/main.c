@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------- work directory */
@@ -100,6 +101,12 @@ static void cleanup(void)
 
 static void on_signal(int sig)
 {
+	/* the child goes too, before its files are removed */
+	pid_t c = plot_child;
+	if (c > 0) {
+		kill(c, SIGTERM);
+		waitpid(c, NULL, 0);
+	}
 	cleanup_files();
 	signal(sig, SIG_DFL);
 	raise(sig);

@@ -58,12 +58,10 @@ run_vm() {
 	echo "record status \$?"
 	cp /tmp/guest.pmt /out/guest.pmt
 	G
+	local t0=$SECONDS
 	vm_boot "$name" "$dir/share" "$dir/pulses.bin" "$dir/console.log"
 	local tids
 	tids=$(vm_vcpu_tids "$VM_QEMU_PID") || { echo "no vCPU threads"; return 1; }
-	if [ "$mode" = pinned ]; then
-		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
-	fi
 	if [ "$mode" = free ]; then
 		# Finding the guest by name and with 'all': its vCPU threads are bound
 		# (another test bed's guest may be called tb too: only ours is checked).
@@ -86,6 +84,12 @@ run_vm() {
 		kill -0 "$VM_QEMU_PID" 2>/dev/null || { echo "the guest died while booting"; return 1; }
 		sleep 0.1
 	done
+	# Pinned once booted (the boot has both pCPUs; the checks cover the
+	# guest recording only).
+	if [ "$mode" = pinned ]; then
+		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
+	fi
+	local tr=$SECONDS
 	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
 	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
@@ -97,8 +101,10 @@ run_vm() {
 	done
 	[ "$on" = 1 ] || { echo "the host recorder did not start:"; cat "$dir/host.log"; return 1; }
 	touch "$dir/share/go"
+	local t1=$SECONDS
 	vm_wait || return 1
 	stop_host
+	echo "    $mode: boot $((tr - t0)) s, host recorder start $((t1 - tr)) s, guest run and power-off $((SECONDS - t1)) s"
 	cat "$dir/host.log" "$dir/share/guest.log" 2>/dev/null | sed 's/^/    /'
 	[ -s "$dir/share/guest.pmt" ] || { echo "no guest trace"; return 1; }
 	"$BIN/pmt-merge" "$dir/host.pmt" "$dir/share/guest.pmt" -o "$dir/merged.pmt" || return 1

@@ -95,7 +95,8 @@ int rep_stalls_load(struct plot *p, int ti, struct rep_series **out, size_t *nou
 		goto fail;
 	}
 	for (size_t i = 0; i < ns; i++)
-		qsort(s[i].v, s[i].n, sizeof(*s[i].v), cmp_i64);
+		if (s[i].n)
+			qsort(s[i].v, s[i].n, sizeof(*s[i].v), cmp_i64);
 	*out = s;
 	*nout = ns;
 	if (notes)
@@ -325,7 +326,8 @@ static int make_latency(struct plot *p)
 	two &= t->has_vcpus;
 	if (two && split_rows(p, &sp, &nsp) < 0)
 		goto out;
-	qsort(sp, nsp, sizeof(*sp), by_wakeups);
+	if (nsp)
+		qsort(sp, nsp, sizeof(*sp), by_wakeups);
 	int top = p->o->top ? p->o->top : 12;
 	if ((int)nsp > top) {
 		plot_note(p, "split: %d of %zu guest tasks drawn (the longest mean latency; --top)",

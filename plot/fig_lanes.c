@@ -233,7 +233,8 @@ static int write_lanes(struct lanes *L, FILE *d, FILE *ds, int *cpus, int *ncpus
 				}
 		}
 		for (int k = 0; k < nvt; k++)
-			qsort(vt[k].v, vt[k].n, sizeof(*vt[k].v), by_start);
+			if (vt[k].n)
+				qsort(vt[k].v, vt[k].n, sizeof(*vt[k].v), by_start);
 	}
 	/* pass 1: CPUs; pass 2 per CPU block. For composed, a guest interval is
 	 * cut into pieces by its vCPU's host intervals. */
@@ -452,7 +453,8 @@ static int preselect(struct lanes *L)
 		free(v);
 		return -1;
 	}
-	qsort(v, n, sizeof(*v), by_cand_run);
+	if (n)
+		qsort(v, n, sizeof(*v), by_cand_run);
 	int top = p->o->top ? p->o->top : DEFAULT_TOP;
 	if ((int)n > top) {
 		plot_note(p, "%d of %d entities drawn (the %d with the most run time; "

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------- work directory */
@@ -100,6 +101,12 @@ static void cleanup(void)
 
 static void on_signal(int sig)
 {
+	/* the child goes too, before its files are removed */
+	pid_t c = plot_child;
+	if (c > 0) {
+		kill(c, SIGTERM);
+		waitpid(c, NULL, 0);
+	}
 	cleanup_files();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -303,10 +310,10 @@ static void help(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
+	/* one line, as every tool's usage errors */
 	fputs("pmt-plot: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\nusage: pmt-plot FIGURE TRACE... -o OUT.{pdf,svg,png} [options] (see --help)\n",
-	      stderr);
+	fputs(" (see 'pmt-plot --help')\n", stderr);
 	return 2;
 }
 

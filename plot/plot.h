@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "plot/csv.h"
 
@@ -169,6 +170,9 @@ int plot_parse_time(const char *s, int64_t *ns);
 /* Fill t from the file t->path (levels, vCPUs, first event time); 0, or -1
  * after a message naming the file. */
 int plot_trace_load(struct plot_trace *t);
+
+/* The child process running (pmt-analyze or gnuplot), 0 when none. */
+extern volatile pid_t plot_child;
 
 /* Files created in the work directory (removed on exit and on signals). */
 int plot_track(const char *path);

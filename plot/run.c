@@ -39,6 +39,9 @@ void plot_note(const struct plot *p, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The child running now, so that a signal to pmt-plot reaches it too. */
+volatile pid_t plot_child;
+
 /*
  * Run argv with stdout to out_path (or /dev/null), stderr to err_path (or
  * inherited), in dir (or here). Returns the exit status, 127 when argv[0]
@@ -66,10 +69,14 @@ static int run(const char *const *argv, const char *dir, const char *out_path,
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	plot_child = pid;
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			plot_child = 0;
 			return -1;
+		}
+	plot_child = 0;
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);

@@ -136,6 +136,19 @@ echo old >"$TMP/out/keep.pdf"
 PMT_GNUPLOT=$TMP/fake/bad "$PLOT" cosched "$TMP/two.pmt" -o "$TMP/out/keep.pdf" 2>/dev/null
 check_eq "gnuplot failing: an existing figure is untouched" old "$(cat "$TMP/out/keep.pdf")"
 
+# killed while gnuplot runs: the work directory goes, nothing is written
+printf '#!/bin/sh\n[ "$1" = --version ] && { echo "gnuplot 5.4 patchlevel 4"; exit 0; }\necho $$ >%s\nexec sleep 20\n' "$TMP/slow.pid" >"$TMP/fake/slow"
+chmod +x "$TMP/fake/slow"
+mkdir -p "$TMP/sig"
+PMT_GNUPLOT=$TMP/fake/slow "$PLOT" cosched "$TMP/two.pmt" -o "$TMP/sig/x.pdf" 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$TMP/slow.pid" ] && break; sleep 0.1; done
+check "gnuplot started" test -s "$TMP/slow.pid"
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM: nothing left in the output directory" "" "$(ls -A "$TMP/sig")"
+check "SIGTERM: gnuplot was stopped too" bash -c "! kill -0 \$(cat '$TMP/slow.pid') 2>/dev/null"
+
 # ---- usage errors and bad input
 usage() { "$PLOT" "$@" >/dev/null 2>&1; echo $?; }
 check_eq "no arguments: exit 2" 2 "$(usage)"

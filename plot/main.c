@@ -310,10 +310,10 @@ static void help(void)
 
 static int usage_error(const char *fmt, const char *arg)
 {
+	/* one line, as every tool's usage errors */
 	fputs("pmt-plot: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\nusage: pmt-plot FIGURE TRACE... -o OUT.{pdf,svg,png} [options] (see --help)\n",
-	      stderr);
+	fputs(" (see 'pmt-plot --help')\n", stderr);
 	return 2;
 }
 

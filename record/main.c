@@ -12,6 +12,7 @@
  * a write error) goes through stop and close: tracing is turned off and the
  * instance removed; what was flushed stays readable.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -276,7 +277,7 @@ static int parse(struct pmt_rec *r, int argc, char **argv)
 	int c;
 	char *end;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:d:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:d:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			r->out_path = optarg;
@@ -316,8 +317,8 @@ static int parse(struct pmt_rec *r, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case '?':
-			if (optopt)
+		case '?': /* optopt: the unknown short option; a long one's id or 0 */
+			if (optopt > 0 && optopt < 128 && isprint(optopt) && strncmp(argv[optind - 1], "--", 2))
 				pmt_rec_usage(r, "unknown option '-%c' (see --help)", optopt);
 			else
 				pmt_rec_usage(r, "unknown option '%s' (see --help)", argv[optind - 1]);

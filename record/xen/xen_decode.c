@@ -78,17 +78,25 @@ const struct xen_domain_info *xen_decoder_domain(const struct xen_decoder *d, ui
 	return &d->dom[dom];
 }
 
+/* Bounds on what a damaged file can make the decoder allocate: Xen gives a
+ * domain at most a few thousand vCPUs. */
+#define MAX_VCPU_ID 8191u
+#define MAX_VCPU_ENTRIES (1u << 20)
+
 /* The vCPU's entry, created on first sight; NULL on a bad id or no memory. */
 static struct xen_vcpu_info *vcpu_get(struct xen_decoder *d, uint32_t dom, uint32_t vcpu)
 {
-	if (dom >= NDOM || vcpu > 0xffffu)
+	if (dom >= NDOM || vcpu > MAX_VCPU_ID)
 		return NULL;
 	struct xen_domain_info *di = &d->dom[dom];
 	if (vcpu >= di->nvcpu) {
 		uint32_t n = vcpu + 1;
+		if (d->vcpu_entries + (n - di->nvcpu) > MAX_VCPU_ENTRIES)
+			return NULL;
 		struct xen_vcpu_info *v = realloc(di->vcpu, n * sizeof(*v));
 		if (!v)
 			return NULL;
+		d->vcpu_entries += n - di->nvcpu;
 		for (uint32_t i = di->nvcpu; i < n; i++)
 			v[i] = (struct xen_vcpu_info){ .last_pcpu = -1, .runstate = 0xff };
 		di->vcpu = v;

@@ -100,6 +100,7 @@ struct xen_decoder {
 	struct xen_domain_info *dom;        /* XEN_DOMID_IDLE entries, lazily    */
 	uint16_t *guest_level;  /* dom -> guest level id (0: none)             */
 	uint32_t *guest_level_ncpus;        /* dom -> that level's CPUs         */
+	uint64_t vcpu_entries;  /* vCPU table entries allocated (bounded)         */
 	struct xen_decode_stats st;
 };
 

@@ -13,19 +13,14 @@ if ! command -v perf >/dev/null; then skip "perf is not installed (Debian linux-
 if ! command -v hackbench >/dev/null; then skip "hackbench is not installed (Debian rt-tests)"; finish; fi
 [ -x "$REC" ] && [ -x "$A" ] && [ -x "$WL/mover" ] || { fail "tools not built"; finish; }
 
-PERF_PID=
-stop_perf() { [ -n "$PERF_PID" ] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null; PERF_PID=; }
-at_exit stop_perf
-perf record -q -m 1024 -e sched:sched_migrate_task -a -o "$TMP/perf.data" >/dev/null 2>"$TMP/perf.err" &
-PERF_PID=$!
-# perf is recording once its file has a header
-for i in $(seq 50); do [ -s "$TMP/perf.data" ] && break; sleep 0.1; done
-sleep 0.5
 N=30
-"$REC" -o "$TMP/t.pmt" -- sh -c "hackbench -g 4 -l 100 >/dev/null & '$WL/mover' $N > '$TMP/mover.out'; wait" 2>"$TMP/rec.err"
-check_eq "pmt-record of the workload exits 0" 0 $?
-sleep 0.2
-stop_perf
+# perf runs pmt-record as its workload: perf records from before pmt-record
+# starts until after it ends (a perf started alongside may still be setting
+# up its per-CPU buffers on a loaded machine)
+perf record -q -m 1024 -e sched:sched_migrate_task -a -o "$TMP/perf.data" -- \
+	"$REC" -o "$TMP/t.pmt" -- sh -c "hackbench -g 4 -l 100 >/dev/null & '$WL/mover' $N > '$TMP/mover.out'; wait" \
+	>/dev/null 2>"$TMP/rec.err"
+check_eq "pmt-record of the workload, under perf record, exits 0" 0 $?
 check "perf recorded" [ -s "$TMP/perf.data" ]
 
 # the workload's threads: named hackbench or pmt-mover at some time (perf

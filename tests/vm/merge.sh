@@ -66,7 +66,7 @@ refuse "a wrong binding" "the vCPU binding is wrong" "$TMP/h.pmt" "$TMP/g.pmt" -
 refuse "a vCPU count mismatch" "vCPU count mismatch" "$TMP/h.pmt" "$TMP/g.pmt" --bind g=101
 refuse "a guest the host does not know" "no vCPU threads for guest 'x'" "$TMP/h.pmt" "$TMP/g.pmt=x"
 echo "not a trace" >"$TMP/text.pmt"
-refuse "a file that is not a trace" "'$TMP/text.pmt': not a .pmt file" "$TMP/h.pmt" "$TMP/text.pmt"
+refuse "a file that is not a trace" "^$TMP/text.pmt: offset 0: .*(not a .pmt file)" "$TMP/h.pmt" "$TMP/text.pmt"
 refuse "a merged file as host" "guest 'g' already has events in it" "$TMP/m.pmt" "$TMP/g.pmt"
 
 # Usage errors: exit 2.

@@ -58,12 +58,10 @@ run_vm() {
 	echo "record status \$?"
 	cp /tmp/guest.pmt /out/guest.pmt
 	G
+	local t0=$SECONDS
 	vm_boot "$name" "$dir/share" "$dir/pulses.bin" "$dir/console.log"
 	local tids
 	tids=$(vm_vcpu_tids "$VM_QEMU_PID") || { echo "no vCPU threads"; return 1; }
-	if [ "$mode" = pinned ]; then
-		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
-	fi
 	if [ "$mode" = free ]; then
 		# Finding the guest by name and with 'all': its vCPU threads are bound
 		# (another test bed's guest may be called tb too: only ours is checked).
@@ -86,6 +84,12 @@ run_vm() {
 		kill -0 "$VM_QEMU_PID" 2>/dev/null || { echo "the guest died while booting"; return 1; }
 		sleep 0.1
 	done
+	# Pinned once booted (the boot has both pCPUs; the checks cover the
+	# guest recording only).
+	if [ "$mode" = pinned ]; then
+		echo "$tids" | while read -r n t; do taskset -p -c 0 "$t" >/dev/null; done
+	fi
+	local tr=$SECONDS
 	"$BIN/pmt-record" --vm "$VM_QEMU_PID" -o "$dir/host.pmt" >"$dir/host.log" 2>&1 &
 	HOST_PID=$!
 	# Tracing is on when the recorder's instance (instances/pmt-PID) says so.
@@ -97,8 +101,10 @@ run_vm() {
 	done
 	[ "$on" = 1 ] || { echo "the host recorder did not start:"; cat "$dir/host.log"; return 1; }
 	touch "$dir/share/go"
+	local t1=$SECONDS
 	vm_wait || return 1
 	stop_host
+	echo "    $mode: boot $((tr - t0)) s, host recorder start $((t1 - tr)) s, guest run and power-off $((SECONDS - t1)) s"
 	cat "$dir/host.log" "$dir/share/guest.log" 2>/dev/null | sed 's/^/    /'
 	[ -s "$dir/share/guest.pmt" ] || { echo "no guest trace"; return 1; }
 	"$BIN/pmt-merge" "$dir/host.pmt" "$dir/share/guest.pmt" -o "$dir/merged.pmt" || return 1
@@ -113,6 +119,8 @@ for mode in free pinned; do
 	dir=$TMP/$mode
 	if ! run_vm $mode "$dir"; then
 		fail "$mode: the two-level run failed"
+		stop_host
+		vm_kill # before the next run takes VM_QEMU_PID
 		continue
 	fi
 	ok "$mode: recorded both levels and merged"
@@ -159,6 +167,40 @@ rec_bad() { # rec_bad DESCRIPTION EXPECTED-TEXT SPEC
 }
 rec_bad "a process without vCPU threads" "no vCPU threads" $$
 rec_bad "a guest name no QEMU has" "no QEMU guest named" "no-such-guest-$$"
+
+# A KVM guest (where /dev/kvm works; whether its kernel boots does not
+# matter): threads 'CPU n/KVM', kvm events, KVM's TSC offsets from debugfs.
+kvm_check() {
+	local q pid tids i
+	[ -c /dev/kvm ] || { skip "KVM: no /dev/kvm"; return; }
+	qemu-system-x86_64 -name kvmtb,debug-threads=on -enable-kvm -smp 2 -m 256 \
+		-display none -monitor none -nodefaults -serial null -serial null \
+		-serial "file:$TMP/kvm-sync" -kernel "$VM_KERNEL" -append console=ttyS0 \
+		</dev/null >"$TMP/kvm.log" 2>&1 &
+	VM_QEMU_PID=$!
+	pid=$VM_QEMU_PID
+	if ! tids=$(VM_NCPUS=2 vm_vcpu_tids "$pid"); then
+		skip "KVM: QEMU does not run with -enable-kvm here: $(head -c 200 "$TMP/kvm.log")"
+		vm_kill
+		return
+	fi
+	local dbg=
+	ls -d /sys/kernel/debug/kvm/"$pid"-* >/dev/null 2>&1 && dbg=1
+	"$BIN/pmt-record" --vm "$pid" -o "$TMP/kvm.pmt" --duration 0.5 >/dev/null 2>"$TMP/kvm.err"
+	vm_kill
+	"$BIN/pmt-analyze" info "$TMP/kvm.pmt" --format csv >"$TMP/kvm.csv" 2>&1
+	check "KVM: the guest's level has 2 vCPUs bound to its threads" \
+		grep -q "^1,kvmtb,guest,2,.*,$pid," "$TMP/kvm.csv"
+	check "KVM: the recorder enables the kvm events this kernel has" \
+		grep -q 'kvm:kvm_exit,kvm:kvm_pio' "$TMP/kvm.csv"
+	if [ -n "$dbg" ]; then
+		check "KVM: each vCPU's tsc-offset from debugfs is in the file" \
+			[ "$(grep -c '^vm\.kvmtb\.vcpu[01]\.tsc_offset,' "$TMP/kvm.csv")" -eq 2 ]
+	else
+		skip "KVM: no debugfs directory for the guest"
+	fi
+}
+kvm_check
 
 # Inconsistent inputs, from the free run's files: refused, nothing written.
 dir=$TMP/free

@@ -544,7 +544,9 @@ static int draw(struct lanes *L)
 	for (int i = 0; i < L->nlanes; i++) {
 		char name[80];
 		lane_name(L, L->lane[i], name, sizeof(name));
-		fprintf(d, "# lane %d: %s (tid %u)\n", i, name, L->lane[i]->tid);
+		char qb[96];
+		fprintf(d, "# lane %d: %s (tid %u)\n", i, plot_dat_str(name, qb, sizeof(qb)),
+			L->lane[i]->tid);
 	}
 	int cpus[64], ncpus = 0;
 	struct csv *notes = NULL;
@@ -575,7 +577,7 @@ static int draw(struct lanes *L)
 		char name[80];
 		lane_name(L, L->lane[i], name, sizeof(name));
 		fprintf(f, "%s", i ? ", " : "");
-		gp_label(f, name);
+		gp_tic_label(f, name);
 		fprintf(f, " %d", i);
 	}
 	fprintf(f, ") scale 0\n");

@@ -244,8 +244,10 @@ static int make(struct plot *p)
 		goto out;
 	fprintf(d, "# run time per (entity, CPU) of level %s\n", p->tr[0].levels[level].name);
 	fprintf(d, "# cpu lane run_%s share_percent label text_rgb   (lane: entity below)\n", unit);
+	char qb[64];
 	for (int i = 0; i < n; i++)
-		fprintf(d, "# lane %d: %s %u (pid %u), run %.6g %s\n", i, sel[i]->comm, sel[i]->tid,
+		fprintf(d, "# lane %d: %s %u (pid %u), run %.6g %s\n", i,
+			plot_dat_str(sel[i]->comm, qb, sizeof(qb)), sel[i]->tid,
 			sel[i]->pid, (double)sel[i]->total / div, unit);
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < m.ncpu; c++) {
@@ -281,7 +283,7 @@ static int make(struct plot *p)
 		snprintf(name, sizeof(name), "%.16s %u", sel[i]->comm[0] ? sel[i]->comm : "?",
 			 sel[i]->tid);
 		fprintf(f, "%s", i ? ", " : "");
-		gp_label(f, name);
+		gp_tic_label(f, name);
 		fprintf(f, " %d", i);
 	}
 	fprintf(f, ") scale 0\n");

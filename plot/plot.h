@@ -121,8 +121,10 @@ int gp_retarget(struct plot *p, enum plot_fmt fmt);
 
 /* Quote s as a gnuplot string ('...', with '' for '). */
 void gp_str(FILE *f, const char *s);
-/* Escape characters that gnuplot's enhanced text mode would interpret. */
+/* A text for a label or title (scripts use noenhanced text: quoting only). */
 void gp_label(FILE *f, const char *s);
+/* The same for a tic label, where % starts a format. */
+void gp_tic_label(FILE *f, const char *s);
 /* Colour of series i (Okabe-Ito, eight then repeating), "#rrggbb". */
 const char *gp_color(int i);
 /* Fill pattern (gnuplot pattern number) overlaid on series i, 0 = none. */
@@ -163,6 +165,10 @@ void plot_window(const struct plot *p, int ti, int64_t *lo, int64_t *hi);
 int plot_level_index(const struct plot *p, int ti, const char *cell);
 /* Growable arrays. */
 int plot_grow(void **v, size_t *cap, size_t need, size_t elem);
+
+/* s made safe inside a "..." field of a gnuplot data file (double quotes
+ * and line ends become '), in buf. */
+const char *plot_dat_str(const char *s, char *buf, size_t n);
 
 /* Parse a time like "1.5ms" into ns (no unit: ns); -1 on error. */
 int plot_parse_time(const char *s, int64_t *ns);

@@ -109,3 +109,12 @@ int plot_grow(void **v, size_t *cap, size_t need, size_t elem)
 	*cap = n;
 	return 0;
 }
+
+const char *plot_dat_str(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (; *s && k + 1 < n; s++)
+		buf[k++] = (*s == '"' || *s == '\n' || *s == '\r') ? '\'' : *s;
+	buf[k] = '\0';
+	return buf;
+}

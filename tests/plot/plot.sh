@@ -116,6 +116,18 @@ check_eq "--size 8cmx5cm" "630 393" "$(png_size "$TMP/cm.png")"
 check "--composed: stolen time shaded" test "$(grep -vc '^#' "$TMP/k-comp/comp-stolen.dat")" -gt 0
 check "--composed: coloured by pCPU" grep -q '^# pCPU 1' "$TMP/k-comp/comp-lanes.dat"
 
+# ---- names that need quoting in scripts, data files and CSV
+"$BIN/tests/plot-mktrace" odd "$TMP/odd.pmt" || fail "mktrace odd"
+for fig in timeline residency migrations latency; do
+	if "$PLOT" -q "$fig" "$TMP/odd.pmt" -o "$TMP/odd-$fig.svg" --keep "$TMP/k-odd"; then
+		check "odd names: $fig.svg valid" valid "$TMP/odd-$fig.svg"
+	else
+		fail "odd names: $fig failed"
+	fi
+done
+check_eq "odd names: 6 lanes" 6 "$(grep -c '^# lane ' "$TMP/k-odd/odd-timeline-lanes.dat")"
+check "odd names: a\"b'c is a lane label" grep -q "a\"b''c 1000" "$TMP/k-odd/odd-timeline.gp"
+
 # ---- gnuplot missing, too old, failing: one line, exit 1, nothing written
 mkdir -p "$TMP/fake"
 printf '#!/bin/sh\necho "gnuplot 4.6 patchlevel 6"\n' >"$TMP/fake/old"

@@ -565,13 +565,18 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < ntr; i++) {
 		tr[i].path = argv[optind + i];
-		if (plot_trace_load(&tr[i]) < 0)
+		if (plot_trace_load(&tr[i]) < 0) {
+			free(tr);
+			free(analyze);
 			return 1;
+		}
 	}
 	if (!all) {
 		const char *why = figure_unfit(g, tr, ntr);
 		if (why) {
 			plot_err("%s: %s", g->name, why);
+			free(tr);
+			free(analyze);
 			return 1;
 		}
 	}

@@ -403,9 +403,10 @@ static void summary(struct pmt_rec *r, uint64_t bytes)
 		(unsigned long long)bytes, ev ? (double)bytes / (double)ev : 0.0);
 	struct rusage ru;
 	if (r->verbose && getrusage(RUSAGE_SELF, &ru) == 0)
-		fprintf(stderr, "  recorder: %.3f s user, %.3f s system, %ld KB peak memory\n",
+		fprintf(stderr, "  recorder: %.3f s user, %.3f s system, %ld KB peak memory, %ld wake-ups\n",
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss,
+			ru.ru_nvcsw);
 	for (uint32_t c = 0; c < r->ncpus; c++)
 		if (r->cpu_events[c] || r->cpu_lost[c])
 			fprintf(stderr, "  cpu%u: %llu events, %llu lost\n", c,

@@ -74,7 +74,7 @@ usage_case() {
 #   missing  "TOOL: ... 'FILE': No such file or directory"
 #   named    "TOOL: ... 'FILE' ..."
 #   under    "TOOL: ... 'FILE/...' ..." (a path below FILE)
-#   damage   "FILE: offset N: ... expected ..." (a TOOL: prefix is tolerated)
+#   damage   "FILE: offset N: ... expected ..."
 #   offset   "FILE: offset N: ..."
 #   line     "FILE:LINE: ..."
 # STDOUT_TOO=1: the line may be on stdout (pmt-analyze check's report).
@@ -90,8 +90,8 @@ file_case() {
 	missing) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'.*: No such file or directory" ;;
 	named) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'" ;;
 	under) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f/" ;;
-	damage) pat="(^|: )$f: offset [0-9]+: .*expected" ;;
-	offset) pat="(^|: )$f: offset [0-9]+: " ;;
+	damage) pat="^$f: offset [0-9]+: .*expected" ;;
+	offset) pat="^$f: offset [0-9]+: " ;;
 	line) pat="^$f:[0-9]+: " ;;
 	esac
 	grep -qE "$pat" <<<"$line" || why="$why; not the $kind form"

@@ -36,7 +36,7 @@ int pmt_import_xentrace(const struct pmt_import_args *a)
 {
 	struct pmt_xen_import_opts o = { .tolerant = a->tolerant };
 	if (a->cpu_hz && pmt_xen_parse_hz(a->cpu_hz, &o.cpu_hz) < 0) {
-		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz",
+		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz (see 'pmt-import --help')",
 			       a->cpu_hz);
 		return 2;
 	}

@@ -56,8 +56,8 @@ help_case() {
 	[ -z "$why" ] && ok "$name: --help" || fail "$name: --help: $why"
 }
 
-# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr
-# that starts with the tool's name.
+# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr:
+# "TOOL: reason (see 'TOOL --help')" (TOOL: "pmt-analyze CMD" for a command).
 usage_case() {
 	local name=$1; shift
 	run "$@"
@@ -65,7 +65,8 @@ usage_case() {
 	[ $RC -eq 2 ] || why="exit $RC"
 	[ -s "$TMP/out" ] && why="$why; output on stdout"
 	[ "$(nlines "$TMP/err")" -eq 1 ] || why="$why; $(nlines "$TMP/err") lines on stderr"
-	grep -q '^pmt-[a-z]*\( [a-z]*\)\?: ' "$TMP/err" || why="$why; not 'TOOL: reason'"
+	grep -qE "^(pmt-[a-z]+( [a-z]+)?): .* \(see '\1 --help'\)\$" "$TMP/err" ||
+		why="$why; not 'TOOL: reason (see 'TOOL --help')'"
 	[ -z "$why" ] && ok "$name" || fail "$name: $why: $(head -c 300 "$TMP/err")"
 }
 

@@ -1,6 +1,7 @@
 /* cli.c - options, filters and trace opening shared by pmt-analyze commands. */
 #include "analyze/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -197,7 +198,7 @@ int cli_parse(struct cli *c, const char *prog, const char *usage, int argc,
 	optind = 1;
 	opterr = 0;
 	int o;
-	while (rc == 0 && (o = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
+	while (rc == 0 && (o = getopt_long(argc, argv, ":ho:", lo, NULL)) != -1) {
 		switch (o) {
 		case 'h':
 		case O_HELP:
@@ -240,11 +241,11 @@ int cli_parse(struct cli *c, const char *prog, const char *usage, int argc,
 		case O_NOPROGRESS:
 			c->progress = 0;
 			break;
-		case '?':
-			if (optopt)
-				rc = cli_usage_error(c, "option '-%c' is unknown or needs a value", optopt);
+		case '?': /* optopt: the unknown short option; a long one's id or 0 */
+			if (optopt > 0 && optopt < 128 && isprint(optopt) && strncmp(argv[optind - 1], "--", 2))
+				rc = cli_usage_error(c, "unknown option '-%c'", optopt);
 			else
-				rc = cli_usage_error(c, "unknown option or missing value in '%s'", argv[optind - 1]);
+				rc = cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 			break;
 		case ':':
 			rc = cli_usage_error(c, "option '%s' needs a value", argv[optind - 1]);

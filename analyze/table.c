@@ -23,6 +23,9 @@ struct table {
 	int ncols;
 	unsigned flags;
 	char **cur;        /* current row: formatted cells (NULL = empty)       */
+	char **sbuf;       /* TABLE_STREAM: one reusable buffer per column, cur[c]
+			      points into it (no allocation per row)            */
+	size_t *scap;
 	char ***rows;      /* buffered rows                                      */
 	size_t nrows, cap;
 	size_t streamed;   /* rows printed (TABLE_STREAM)                         */
@@ -209,38 +212,88 @@ struct table *out_table(struct out *o, const char *name, const char *title,
 	memcpy(t->cols, cols, (size_t)ncols * sizeof(*cols));
 	t->ncols = ncols;
 	t->flags = flags;
+	if (flags & TABLE_STREAM) {
+		t->sbuf = calloc((size_t)ncols, sizeof(*t->sbuf));
+		t->scap = calloc((size_t)ncols, sizeof(*t->scap));
+		if (!t->sbuf || !t->scap) {
+			free(t->sbuf);
+			free(t->scap);
+			t->sbuf = NULL;
+			t->scap = NULL;
+			t->flags &= ~TABLE_STREAM; /* buffered still works */
+		}
+	}
 	return t;
 }
 
-static void set_cell(struct table *t, int col, char *s)
+/* Store cell col of the current row (a copy of s[0..len)). */
+static void set_text(struct table *t, int col, const char *s, size_t len)
 {
-	if (!t || col < 0 || col >= t->ncols) {
-		free(s);
+	if (!t || col < 0 || col >= t->ncols)
+		return;
+	if (t->sbuf) {
+		if (t->scap[col] < len + 1) {
+			size_t cap = len + 1 < 32 ? 32 : len + 1;
+			char *b = realloc(t->sbuf[col], cap);
+			if (!b) {
+				t->o->err = 1;
+				t->cur[col] = NULL;
+				return;
+			}
+			t->sbuf[col] = b;
+			t->scap[col] = cap;
+		}
+		memcpy(t->sbuf[col], s, len);
+		t->sbuf[col][len] = 0;
+		t->cur[col] = t->sbuf[col];
 		return;
 	}
-	free(t->cur[col]);
-	t->cur[col] = s;
-	if (!s)
+	char *d = malloc(len + 1);
+	if (!d)
 		t->o->err = 1;
+	else {
+		memcpy(d, s, len);
+		d[len] = 0;
+	}
+	free(t->cur[col]);
+	t->cur[col] = d;
+}
+
+static void set_cell(struct table *t, int col, const char *s)
+{
+	set_text(t, col, s, strlen(s));
 }
 
 void table_set_s(struct table *t, int col, const char *s)
 {
-	set_cell(t, col, xstrdup(s ? s : ""));
+	set_cell(t, col, s ? s : "");
+}
+
+/* Decimal digits of v at the end of buf[32]; returns the start. */
+static char *fmt_u64(char *end, uint64_t v)
+{
+	*--end = 0;
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
 }
 
 void table_set_i(struct table *t, int col, int64_t v)
 {
 	char buf[32];
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	set_cell(t, col, xstrdup(buf));
+	char *p = fmt_u64(buf + sizeof(buf), v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
 }
 
 void table_set_u(struct table *t, int col, uint64_t v)
 {
 	char buf[32];
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	set_cell(t, col, xstrdup(buf));
+	char *p = fmt_u64(buf + sizeof(buf), v);
+	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
 }
 
 void table_set_f(struct table *t, int col, double v)
@@ -253,14 +306,15 @@ void table_set_f(struct table *t, int col, double v)
 		snprintf(buf, sizeof(buf), "nan");
 	else
 		snprintf(buf, sizeof(buf), "%.*f", prec, v);
-	set_cell(t, col, xstrdup(buf));
+	set_cell(t, col, buf);
 }
 
 void table_set_null(struct table *t, int col)
 {
 	if (!t || col < 0 || col >= t->ncols)
 		return;
-	free(t->cur[col]);
+	if (!t->sbuf)
+		free(t->cur[col]);
 	t->cur[col] = NULL;
 }
 
@@ -389,10 +443,8 @@ void table_end_row(struct table *t)
 			print_text_row(t, t->cur, w);
 		}
 		t->streamed++;
-		for (int c = 0; c < t->ncols; c++) {
-			free(t->cur[c]);
-			t->cur[c] = NULL;
-		}
+		for (int c = 0; c < t->ncols; c++)
+			t->cur[c] = NULL; /* the buffers stay for the next row */
 		return;
 	}
 	if (t->nrows == t->cap) {
@@ -490,7 +542,9 @@ void table_close(struct table *t)
 		free(t->rows[r]);
 	}
 	for (int c = 0; c < t->ncols; c++)
-		free(t->cur[c]);
+		free(t->sbuf ? t->sbuf[c] : t->cur[c]);
+	free(t->sbuf);
+	free(t->scap);
 	free(t->cur);
 	free(t->rows);
 	free(t->cols);

@@ -938,6 +938,25 @@ static int start(pmt_cursor *c)
 
 const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 {
+	/* Fast path: the stream handed out last has more decoded events (a
+	 * pending stream implies no error), and at most two streams remain. */
+	struct scur *p;
+	if (c && (p = c->pending) != NULL && p->i + 1 < p->n && c->nheap <= 2) {
+		p->i++;
+		p->key = p->ev[p->i].time_ns;
+		if (c->nheap == 2) {
+			struct scur **h = c->heap;
+			struct scur *o = h[1];
+			int sw = before(o, p);
+			h[0] = sw ? o : p;
+			h[1] = sw ? p : o;
+			p = h[0];
+			c->pending = p;
+		}
+		if (err)
+			*err = 0;
+		return &p->ev[p->i];
+	}
 	if (!c) {
 		if (err)
 			*err = PMT_EINVAL;

@@ -993,12 +993,14 @@ pmt_reader *pmt_reader_open_ex(const char *path, unsigned flags, int *err, char 
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int en = errno;
+	/* en: why open or fstat failed; 0 when the file is just not regular
+	 * (errno may hold an older caller's error then) */
+	int en = fd < 0 || fstat(fd, &st) != 0 ? errno : 0;
+	if (en || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
 		if (msg && msglen)
-			snprintf(msg, msglen, "%s", fd >= 0 && en == 0 ? "a regular file expected" : strerror(en));
+			snprintf(msg, msglen, "%s", en == 0 ? "a regular file expected" : strerror(en));
 		if (err)
 			*err = PMT_EIO;
 		return NULL;

@@ -1,7 +1,8 @@
 /*
  * trace.c - the few facts pmt-plot reads from a trace itself through libpmt:
- * its levels (which figures it allows) and its first event (the time axes'
- * origin). Every number drawn comes from pmt-analyze's reports instead.
+ * its levels and vCPU bindings (which figures it allows, lane names) and its
+ * span (the default window). Every number drawn comes from pmt-analyze's
+ * reports instead.
  */
 #include "plot/plot.h"
 
@@ -20,14 +21,28 @@ int plot_trace_load(struct plot_trace *t)
 	pmt_reader *r = pmt_reader_open_ex(t->path, PMT_OPEN_TOLERANT, &err, msg,
 					   sizeof(msg));
 	if (!r) {
-		if (err == PMT_EIO && errno)
+		if (!strncmp(msg, "offset ", 7)) /* damage: FILE: offset N: what */
+			fprintf(stderr, "%s: %s\n", t->path, msg);
+		else if (*msg)
+			plot_err("'%s': %s", t->path, msg);
+		else if (err == PMT_EIO && errno)
 			plot_err("'%s': %s", t->path, strerror(errno));
 		else
-			plot_err("'%s': %s%s%s", t->path, pmt_strerror(err), *msg ? ": " : "",
-				 msg);
+			plot_err("'%s': %s", t->path, pmt_strerror(err));
 		return -1;
 	}
 	const struct pmt_info *in = pmt_reader_info(r);
+	/* A damaged or truncated trace: every report would fail on it (they run
+	 * without --tolerant), so say where the damage is, once, and stop. */
+	if (in->recovered || in->ndamage) {
+		for (size_t i = 0; i < in->ndamage; i++)
+			fprintf(stderr, "%s: offset %llu: %s\n", t->path,
+				(unsigned long long)in->damage[i].offset, in->damage[i].what);
+		if (!in->ndamage)
+			plot_err("'%s': no valid footer (a truncated file?)", t->path);
+		pmt_reader_close(r);
+		return -1;
+	}
 	t->nlevels = 0;
 	for (size_t i = 0; i < in->nlevels && i < PLOT_MAX_LEVELS; i++) {
 		const struct pmt_level *l = &in->levels[i];

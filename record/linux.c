@@ -461,6 +461,8 @@ static int scan_tasks(struct pmt_linux *l)
 					    pmt_strerror(rc < 0 ? rc : PMT_ENOMEM));
 				return -1;
 			}
+			if (flags & PMT_TASK_KTHREAD)
+				pmt_sched_set_kthread(l->sched, tid);
 		}
 		closedir(td);
 	}
@@ -839,10 +841,12 @@ static int drain_partial(struct pmt_linux *l, struct cpu_rd *cr, int max)
 	return 0;
 }
 
-static void add_late_task(void *ctx, uint32_t tid, uint32_t tgid, const char *comm)
+static void add_late_task(void *ctx, uint32_t tid, uint32_t tgid, uint32_t flags,
+			  const char *comm)
 {
 	struct pmt_linux *l = ctx;
-	struct pmt_task t = {.level = l->r->host_level, .tid = tid, .pid = tgid, .comm = comm};
+	struct pmt_task t = {.level = l->r->host_level, .tid = tid, .pid = tgid, .flags = flags,
+			     .comm = comm};
 	pmt_writer_add_task(l->r->w, &t);
 }
 

@@ -16,6 +16,7 @@ struct task_ent {
 	uint32_t tid;           /* 0: empty slot                                  */
 	uint32_t tgid;
 	uint8_t fresh;          /* new or renamed since the last take_new         */
+	uint8_t kthread;        /* a kernel thread (or created by one)            */
 	char comm[PMT_COMM_LEN];/* NUL-terminated                                 */
 };
 
@@ -133,6 +134,13 @@ int pmt_sched_add_known(struct pmt_sched *s, uint32_t tid, uint32_t tgid, const 
 	return 0;
 }
 
+void pmt_sched_set_kthread(struct pmt_sched *s, uint32_t tid)
+{
+	struct task_ent *e = lookup(s, tid);
+	if (e)
+		e->kthread = 1;
+}
+
 uint32_t pmt_sched_tgid(const struct pmt_sched *s, uint32_t tid)
 {
 	const struct task_ent *e = lookup(s, tid);
@@ -244,11 +252,11 @@ int pmt_sched_fork(struct pmt_sched *s, uint32_t cpu, uint64_t ts, uint32_t pare
 	struct task_ent *e = get(s, child, &created);
 	if (!e)
 		return PMT_ENOMEM;
+	const struct task_ent *p = lookup(s, parent); /* after get: it may grow */
 	e->tgid = ev.u.fork.child_pid;
-	if (!child_comm) {
-		const struct task_ent *p = lookup(s, parent);
+	e->kthread = p ? p->kthread : 0;
+	if (!child_comm)
 		child_comm = p ? p->comm : "";
-	}
 	copy_comm(e->comm, child_comm);
 	return emit_name(s, cpu, ts, e);
 }
@@ -300,7 +308,8 @@ int pmt_sched_lost(struct pmt_sched *s, uint32_t cpu, uint64_t ts, uint64_t coun
 }
 
 void pmt_sched_take_new(struct pmt_sched *s,
-			void (*fn)(void *ctx, uint32_t tid, uint32_t tgid, const char *comm),
+			void (*fn)(void *ctx, uint32_t tid, uint32_t tgid, uint32_t flags,
+				   const char *comm),
 			void *ctx)
 {
 	if (!s->nfresh)
@@ -309,7 +318,7 @@ void pmt_sched_take_new(struct pmt_sched *s,
 		struct task_ent *e = &s->tab[i];
 		if (e->tid && e->fresh) {
 			e->fresh = 0;
-			fn(ctx, e->tid, e->tgid, e->comm);
+			fn(ctx, e->tid, e->tgid, e->kthread ? PMT_TASK_KTHREAD : 0, e->comm);
 		}
 	}
 	s->nfresh = 0;

@@ -34,6 +34,8 @@ void pmt_sched_set_tgid_fn(struct pmt_sched *s, pmt_sched_tgid_fn fn, void *ctx)
 
 /* A task known before the recording (initial task table): no event written. */
 int pmt_sched_add_known(struct pmt_sched *s, uint32_t tid, uint32_t tgid, const char *comm);
+/* tid (known) is a kernel thread: so are the tasks it creates. */
+void pmt_sched_set_kthread(struct pmt_sched *s, uint32_t tid);
 /* Thread group of tid, or 0 if unknown. */
 uint32_t pmt_sched_tgid(const struct pmt_sched *s, uint32_t tid);
 
@@ -67,9 +69,11 @@ int pmt_sched_lost(struct pmt_sched *s, uint32_t cpu, uint64_t ts, uint64_t coun
 		   uint64_t span);
 
 /* Tasks first seen since the last call (new, or renamed): fn is called for
- * each; used to add them to the file's task table at each flush. */
+ * each (flags: PMT_TASK_KTHREAD for a kernel thread); used to add them to
+ * the file's task table at each flush. */
 void pmt_sched_take_new(struct pmt_sched *s,
-			void (*fn)(void *ctx, uint32_t tid, uint32_t tgid, const char *comm),
+			void (*fn)(void *ctx, uint32_t tid, uint32_t tgid, uint32_t flags,
+				   const char *comm),
 			void *ctx);
 
 /* Normalized state (enum pmt_task_state) of a state letter as the kernel

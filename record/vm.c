@@ -15,6 +15,7 @@
  *    at start and end, as metadata vm.G.vcpuN.tsc_offset[_end] and friends.
  * Owner: the two-level area.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,6 +85,15 @@ static int add_vm(void *ctx, const struct pmt_vm *vm)
 		return -1;
 	}
 	*copy = *vm;
+	/* Two guests with one name: the later is NAME-PID (levels and the
+	 * vm.NAME.* metadata keys must tell them apart). */
+	for (size_t i = 0; i < st->nvms; i++)
+		if (strcmp(st->vms[i]->name, copy->name) == 0) {
+			char n[sizeof(copy->name)];
+			snprintf(n, sizeof(n), "%.40s-%d", copy->name, (int)copy->pid);
+			memcpy(copy->name, n, sizeof(n));
+			break;
+		}
 	st->vms[st->nvms++] = copy;
 	return 0;
 }
@@ -322,10 +332,23 @@ static int vm_open(struct pmt_rec *r, void **state)
 				return -1;
 		}
 		struct stat sb;
-		if (stat("/sys/kernel/debug/kvm", &sb) < 0)
+		DIR *d;
+		if (stat("/sys/kernel/debug/kvm", &sb) < 0) {
 			pmt_rec_warn(r, "no KVM debugfs (/sys/kernel/debug/kvm: %s): the guest's TSC "
 				     "offset is not recorded, pmt-merge will need sync pulses (mount it "
 				     "with 'mount -t debugfs none /sys/kernel/debug')", strerror(errno));
+		} else if (!(d = opendir("/sys/kernel/debug/kvm"))) {
+			/* there but unreadable (lockdown, no root): a setup error */
+			pmt_rec_err(r, "cannot read KVM's debugfs '/sys/kernel/debug/kvm': %s",
+				    strerror(errno));
+			return -1;
+		} else {
+			closedir(d);
+			for (size_t i = 0; i < st->nvms; i++)
+				if (st->vms[i]->kvm && !st->vms[i]->kvm_dir[0])
+					pmt_rec_warn(r, "guest '%s': no directory in KVM's debugfs: "
+						     "its TSC offset is not recorded", st->vms[i]->name);
+		}
 		kvm_meta(r, st, "");
 	}
 	return 0;

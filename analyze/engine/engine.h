@@ -40,8 +40,9 @@
  *   CPU c:    |---- idle -------------|=== X (inferred start s = w) ===|
  *
  * Inferred switch-ins never add a migration that did not happen (the CPU
- * change is checked at s against the CPU X last ran on), and they never extend
- * a run past what the trace proves. Wakeup latencies that end at an inferred
+ * change is checked at s against the CPU X last ran on). An inferred run
+ * starts at the earliest time the trace allows: it is at most the true run
+ * plus X's true (unrecorded) wakeup latency. Wakeup latencies that end at an inferred
  * switch-in are delivered with ENG_F_END_INFERRED so statistics can leave
  * them out (their true value is not known).
  *

@@ -6,6 +6,7 @@
 #include "analyze/synth/synth.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,6 +439,10 @@ int synth_parse(struct scen *s, FILE *in, const char *name, FILE *err)
 			return perr(&p, "unclosed quote or too many words");
 		if (n && stmt(&p, w, n) < 0)
 			return -1;
+	}
+	if (ferror(in)) { /* a directory, an I/O error: not a script error */
+		fprintf(err, "pmt-synth: '%s': %s\n", name, strerror(errno));
+		return -1;
 	}
 	p.line++;
 	if (!s->span)

@@ -301,7 +301,10 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		}
 	}
 	if (ferror(f) || nlines == 0) {
-		pmt_import_err("'%s': no ftrace event lines found (expected 'COMM-PID [CPU] ... TIME: EVENT: ...')",
+		if (ferror(f))
+			pmt_import_err("cannot read '%s': %s", a->in, strerror(errno));
+		else
+			pmt_import_err("'%s': no ftrace event lines found (expected 'COMM-PID [CPU] ... TIME: EVENT: ...')",
 			       a->in);
 		free(buf);
 		fclose(f);

@@ -14,6 +14,7 @@
  * the end, so an error never leaves a partial OUT.pmt or replaces an old one.
  * Owner: the two-level area.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -56,7 +57,7 @@ static void usage_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '" TOOL " --help'.\n");
+	fprintf(stderr, " (see '" TOOL " --help')\n");
 	exit(2);
 }
 
@@ -93,6 +94,14 @@ static void die(const char *file, const char *fmt, ...)
 	exit(1);
 }
 
+/* Exit 1 after the message was printed. */
+static void die_quiet(void)
+{
+	if (tmp_path)
+		unlink(tmp_path);
+	exit(1);
+}
+
 static const char *kv_find(const struct opt_kv *kv, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -118,9 +127,24 @@ static pmt_reader *open_in(const char *path)
 {
 	int err = 0;
 	char msg[200] = "";
+	errno = 0;
 	pmt_reader *r = pmt_reader_open_ex(path, 0, &err, msg, sizeof(msg));
+	if (!r && !strncmp(msg, "offset ", 7)) {
+		fprintf(stderr, "%s: %s\n", path, msg); /* damage: FILE: offset N: what */
+		die_quiet();
+	}
 	if (!r)
-		die(path, "%s%s%s", pmt_strerror(err), msg[0] ? ": " : "", msg);
+		die(path, "%s", msg[0] ? msg : err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
+	/* A damaged or truncated input would be merged without its lost part:
+	 * refuse it, naming each damaged place. */
+	const struct pmt_info *in = pmt_reader_info(r);
+	for (size_t i = 0; i < in->ndamage; i++)
+		fprintf(stderr, "%s: offset %llu: %s\n", path,
+			(unsigned long long)in->damage[i].offset, in->damage[i].what);
+	if (in->ndamage)
+		die_quiet();
+	if (in->recovered)
+		die(path, "no valid footer (a truncated file?)");
 	return r;
 }
 
@@ -173,14 +197,21 @@ int main(int argc, char **argv)
 	int quiet = 0, c;
 	static struct guest g[MAX_GUESTS];
 
-	while ((c = getopt_long(argc, argv, "o:qh", lo, NULL)) != -1) {
+	opterr = 0; /* one line of our own for an unknown option */
+	while ((c = getopt_long(argc, argv, ":o:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': out_path = optarg; break;
 		case 'c': parse_kv(optarg, "clock-offset", offs, &noffs); break;
 		case 'b': parse_kv(optarg, "bind", binds, &nbinds); break;
 		case 'q': quiet = 1; break;
 		case 'h': help(); break;
-		default: usage_err("unknown option");
+		case ':': usage_err("option '%s' needs a value", argv[optind - 1]); break;
+		case '?': /* optopt: the unknown short option; a long one's id or 0 */
+			if (optopt > 0 && optopt < 128 && isprint(optopt) && strncmp(argv[optind - 1], "--", 2))
+				usage_err("unknown option '-%c'", optopt);
+			usage_err("unknown option '%s'", argv[optind - 1]);
+			break;
+		default: usage_err("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!out_path)
@@ -326,7 +357,7 @@ int main(int argc, char **argv)
 	int err = 0;
 	pmt_writer *w = pmt_writer_open(direct ? out_path : tmp_path, NULL, &err);
 	if (!w)
-		die(out_path, "cannot write: %s", pmt_strerror(err));
+		die(out_path, "cannot write: %s", err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
 #define W(call, what) do { int rc_ = (call); if (rc_ < 0) die(out_path, "%s: %s", what, pmt_strerror(rc_)); } while (0)
 	for (size_t i = 0; i < hi->nmeta; i++)
 		W(pmt_writer_set_meta(w, hi->meta_keys[i], hi->meta_values[i]), "metadata");

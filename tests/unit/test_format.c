@@ -296,6 +296,8 @@ static void test_many_streams_zlib(void) { roundtrip_random(40000, 8, 4, PMT_COD
 static void test_many_streams_none(void) { roundtrip_random(20000, 8, 4, PMT_CODEC_NONE, 0, 2); }
 static void test_small_chunks(void) { roundtrip_random(20000, 3, 2, PMT_CODEC_ZLIB, 300, 3); }
 static void test_one_event_chunks(void) { roundtrip_random(3000, 2, 2, PMT_CODEC_ZLIB, 64, 4); }
+static void test_two_streams(void) { roundtrip_random(30000, 2, 0, PMT_CODEC_ZLIB, 2000, 5); }
+static void test_one_stream(void) { roundtrip_random(5000, 1, 0, PMT_CODEC_ZLIB, 500, 6); }
 
 /* The example of docs/FORMAT.md "Records", byte for byte. */
 static void test_spec_example_bytes(void)
@@ -429,6 +431,8 @@ void pmt_cu_register(void)
 	CU_add_test(s, "12 streams on two levels come back merged in time order (none)", test_many_streams_none);
 	CU_add_test(s, "small chunks cut mid-stream keep every event and the order", test_small_chunks);
 	CU_add_test(s, "the smallest chunks keep every event and the order", test_one_event_chunks);
+	CU_add_test(s, "two streams (the two-CPU fast path) come back merged in time order", test_two_streams);
+	CU_add_test(s, "one stream comes back in order", test_one_stream);
 	CU_add_test(s, "the records of the format document's example are the bytes it shows", test_spec_example_bytes);
 	CU_add_test(s, "reference ns are exact: the reader's fast conversion equals the formula", test_clock_conversion_exact);
 	CU_add_test(s, "chunks are cut by trace time, a late clock update applies, bad appends are refused",

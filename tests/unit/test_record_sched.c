@@ -48,6 +48,13 @@ static int count(const struct sink *s, int type)
 	return n;
 }
 
+static void kflags(void *c, uint32_t tid, uint32_t tgid, uint32_t flags, const char *comm)
+{
+	(void)tgid, (void)comm;
+	if (tid == 300)
+		*(uint32_t *)c = flags;
+}
+
 static void fork_thread_and_process(void)
 {
 	struct sink k = {0};
@@ -68,13 +75,20 @@ static void fork_thread_and_process(void)
 	CU_ASSERT_EQUAL(k.ev[2].u.fork.flags, 0);
 	CU_ASSERT_EQUAL(pmt_sched_tgid(s, 101), 100);
 	CU_ASSERT_EQUAL(pmt_sched_tgid(s, 200), 200);
+	/* kthreadd's children are kernel threads, in the task table flags */
+	pmt_sched_add_known(s, 2, 2, "kthreadd");
+	pmt_sched_set_kthread(s, 2);
+	pmt_sched_fork(s, 0, 12, 2, 300, "kthreadd", 0);
+	uint32_t flags300 = 0;
+	pmt_sched_take_new(s, kflags, &flags300);
+	CU_ASSERT_EQUAL(flags300, PMT_TASK_KTHREAD);
 	pmt_sched_free(s);
 }
 
-static void take_fn(void *c, uint32_t tid, uint32_t tgid, const char *comm)
+static void take_fn(void *c, uint32_t tid, uint32_t tgid, uint32_t flags, const char *comm)
 {
 	int *seen = c;
-	if (tid == 9 && tgid == 9 && strcmp(comm, "a-very-long-pro") == 0)
+	if (tid == 9 && tgid == 9 && flags == 0 && strcmp(comm, "a-very-long-pro") == 0)
 		(*seen)++;
 	else
 		*seen += 100;

@@ -32,11 +32,11 @@ SCRIPT_TESTS += tests/vm/vmtest.sh
 # SAN= and OPT=: 'make check' (SAN=1) reaches this rule too, and a sanitized
 # static binary does not run.
 # If the binary does not run (objects left from a sanitized build), build afresh.
-STATIC_MAKE = $(MAKE) --no-print-directory O=build-static SAN= OPT=-O2 \
+STATIC_MAKE = $(MAKE) -s --no-print-directory O=build-static SAN= OPT=-O2 \
 	"LDFLAGS_BASE=-static -Wl,--no-warnings" HAVE_XENCTRL= build-static/pmt-record
 static:
-	$(Q)$(STATIC_MAKE)
-	$(Q)build-static/pmt-record --help >/dev/null 2>&1 || { rm -rf build-static && $(STATIC_MAKE); }
+	+$(Q)$(STATIC_MAKE)
+	+$(Q)build-static/pmt-record --help >/dev/null 2>&1 || { rm -rf build-static && $(STATIC_MAKE); }
 
 vmtest: static
 	$(Q)$(MAKE) --no-print-directory all $(O)/vm/workload $(O)/vm/pulse $(O)/tests/vmcheck

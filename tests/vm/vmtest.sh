@@ -32,8 +32,11 @@ for f in "$STATIC" "$WORKLOAD" "$BIN/pmt-record" "$BIN/pmt-merge" "$BIN/tests/vm
 	[ -x "$f" ] || { fail "missing $f (run 'make vmtest')"; finish; }
 done
 t_start=$(date +%s)
+# One test bed at a time fills the cache.
+mkdir -p "$VM_CACHE" && exec 9>"$VM_CACHE/lock" && flock 9
 vm_kernel || { fail "cannot get the guest kernel"; finish; }
 vm_initramfs || { fail "cannot build the initramfs"; finish; }
+flock -u 9
 
 HOST_PID=
 stop_host() { [ -n "$HOST_PID" ] && kill -INT "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null; HOST_PID=; }
@@ -119,6 +122,8 @@ for mode in free pinned; do
 	dir=$TMP/$mode
 	if ! run_vm $mode "$dir"; then
 		fail "$mode: the two-level run failed"
+		stop_host
+		vm_kill # before the next run takes VM_QEMU_PID
 		continue
 	fi
 	ok "$mode: recorded both levels and merged"
@@ -165,6 +170,40 @@ rec_bad() { # rec_bad DESCRIPTION EXPECTED-TEXT SPEC
 }
 rec_bad "a process without vCPU threads" "no vCPU threads" $$
 rec_bad "a guest name no QEMU has" "no QEMU guest named" "no-such-guest-$$"
+
+# A KVM guest (where /dev/kvm works; whether its kernel boots does not
+# matter): threads 'CPU n/KVM', kvm events, KVM's TSC offsets from debugfs.
+kvm_check() {
+	local q pid tids i
+	[ -c /dev/kvm ] || { skip "KVM: no /dev/kvm"; return; }
+	qemu-system-x86_64 -name kvmtb,debug-threads=on -enable-kvm -smp 2 -m 256 \
+		-display none -monitor none -nodefaults -serial null -serial null \
+		-serial "file:$TMP/kvm-sync" -kernel "$VM_KERNEL" -append console=ttyS0 \
+		</dev/null >"$TMP/kvm.log" 2>&1 &
+	VM_QEMU_PID=$!
+	pid=$VM_QEMU_PID
+	if ! tids=$(VM_NCPUS=2 vm_vcpu_tids "$pid"); then
+		skip "KVM: QEMU does not run with -enable-kvm here: $(head -c 200 "$TMP/kvm.log")"
+		vm_kill
+		return
+	fi
+	local dbg=
+	ls -d /sys/kernel/debug/kvm/"$pid"-* >/dev/null 2>&1 && dbg=1
+	"$BIN/pmt-record" --vm "$pid" -o "$TMP/kvm.pmt" --duration 0.5 >/dev/null 2>"$TMP/kvm.err"
+	vm_kill
+	"$BIN/pmt-analyze" info "$TMP/kvm.pmt" --format csv >"$TMP/kvm.csv" 2>&1
+	check "KVM: the guest's level has 2 vCPUs bound to its threads" \
+		grep -q "^1,kvmtb,guest,2,.*,$pid," "$TMP/kvm.csv"
+	check "KVM: the recorder enables the kvm events this kernel has" \
+		grep -q 'kvm:kvm_exit,kvm:kvm_pio' "$TMP/kvm.csv"
+	if [ -n "$dbg" ]; then
+		check "KVM: each vCPU's tsc-offset from debugfs is in the file" \
+			[ "$(grep -c '^vm\.kvmtb\.vcpu[01]\.tsc_offset,' "$TMP/kvm.csv")" -eq 2 ]
+	else
+		skip "KVM: no debugfs directory for the guest"
+	fi
+}
+kvm_check
 
 # Inconsistent inputs, from the free run's files: refused, nothing written.
 dir=$TMP/free

@@ -371,9 +371,10 @@ static int make_latency(struct plot *p)
 			goto out;
 		fprintf(ds, "# mean wakeup latency per guest task, split (from pmt-analyze stalls)\n");
 		fprintf(ds, "# row guest_delay_%s host_delay_%s wakeups task\n", sunit, sunit);
+		char qb[128];
 		for (size_t i = 0; i < nsp; i++)
 			fprintf(ds, "%zu %.9g %.9g %llu \"%s\"\n", i, sp[i].guest / sdiv,
-				sp[i].host / sdiv, (unsigned long long)sp[i].wakeups, sp[i].name);
+				sp[i].host / sdiv, (unsigned long long)sp[i].wakeups, plot_dat_str(sp[i].name, qb, sizeof(qb)));
 		if (plot_data_close(ds) < 0)
 			goto out;
 	}
@@ -413,7 +414,7 @@ static int make_latency(struct plot *p)
 		fprintf(f, "set format x '%%g'\nset ytics (");
 		for (size_t i = 0; i < nsp; i++) {
 			fprintf(f, "%s", i ? ", " : "");
-			gp_label(f, sp[i].name);
+			gp_tic_label(f, sp[i].name);
 			fprintf(f, " %zu", i);
 		}
 		fprintf(f, ") scale 0\nset grid xtics lc rgb '#dddddd' lw 0.5 dt 1\n");
@@ -438,6 +439,6 @@ const struct figure fig_stalls = {
 };
 
 const struct figure fig_latency = {
-	"latency", "wakeup latency distribution per level; guest/host split of each guest task",
+	"latency", "wakeup latency points per level; guest/host delay per guest task",
 	0, make_latency,
 };

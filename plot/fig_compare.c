@@ -118,13 +118,14 @@ static int make(struct plot *p)
 	if (!d)
 		goto out;
 	fprintf(d, "# one block per figure (gnuplot index), one row per trace: trace value label\n");
+	char qb[128];
 	for (int k = 0; k < nm; k++) {
 		fprintf(d, "# %s\n", m[k].title);
 		for (int i = 0; i < n; i++) {
 			double v = m[k].v[i];
 			fprintf(d, "%d %.6g \"%.*f%s\" \"%s\"\n", i, v,
 				v >= 100 || v == 0 || m[k].fmt_pct ? 0 : v >= 10 ? 1 : 2, v,
-				m[k].fmt_pct ? "%" : "", labels[i]);
+				m[k].fmt_pct ? "%" : "", plot_dat_str(labels[i], qb, sizeof(qb)));
 		}
 		fprintf(d, "\n\n");
 	}
@@ -280,6 +281,6 @@ out:
 }
 
 const struct figure fig_compare = {
-	"compare", "key figures of two or more traces side by side, distributions overlaid",
+	"compare", "key figures of several traces side by side, distributions overlaid",
 	FIG_MULTI, make,
 };

@@ -93,6 +93,7 @@ static int make(struct plot *p)
 	fprintf(d, "# one block per part (gnuplot index): %s, %s, %s, %s, %s\n", rep_part_name[0],
 		rep_part_name[1], rep_part_name[2], rep_part_name[3], rep_part_name[4]);
 	fprintf(d, "# bar y xlo xhi ylo yhi percent label guest\n");
+	char qb[128];
 	for (int k = 0; k < REP_NPART; k++) {
 		fprintf(d, "# %s\n", rep_part_name[k]);
 		for (size_t i = 0; i < nbars; i++) {
@@ -109,7 +110,7 @@ static int make(struct plot *p)
 				snprintf(lab, sizeof(lab), "%.0f%%", pct);
 			fprintf(d, "%zu %.4f %.3f %.3f %.4f %.4f %.4f \"%s\" \"%s\"\n", i,
 				lo + pct / 2, (double)i - 0.32, (double)i + 0.32, lo, lo + pct, pct,
-				lab, bars[i].name);
+				lab, plot_dat_str(bars[i].name, qb, sizeof(qb)));
 		}
 		fprintf(d, "\n\n");
 	}
@@ -124,7 +125,7 @@ static int make(struct plot *p)
 	fprintf(f, "set xtics (");
 	for (size_t i = 0; i < nbars; i++) {
 		fprintf(f, "%s", i ? ", " : "");
-		gp_label(f, bars[i].name);
+		gp_tic_label(f, bars[i].name);
 		fprintf(f, " %zu", i);
 	}
 	fprintf(f, ") scale 0\n");

@@ -85,27 +85,6 @@ static int want(void *ctx, int level, uint32_t tid)
 	return L->composed && level == L->host && is_bound(t, L->host, tid, NULL, NULL);
 }
 
-/* --level: host, guest, a level name or id; default the first guest level. */
-static int pick_level(const struct plot *p)
-{
-	const struct plot_trace *t = &p->tr[0];
-	const char *s = p->o->level;
-	if (!s) {
-		for (int i = 0; i < t->nlevels; i++)
-			if (t->levels[i].guest)
-				return i;
-		return host_level(t);
-	}
-	for (int i = 0; i < t->nlevels; i++)
-		if ((strcmp(s, "host") == 0 && !t->levels[i].guest) ||
-		    (strcmp(s, "guest") == 0 && t->levels[i].guest))
-			return i;
-	int l = plot_level_index(p, 0, s);
-	if (l < 0)
-		plot_err("%s: the trace has no level '%s'", p->figure, s);
-	return l;
-}
-
 static int by_run_desc(const void *a, const void *b)
 {
 	const struct ent *x = *(struct ent *const *)a, *y = *(struct ent *const *)b;
@@ -544,7 +523,9 @@ static int draw(struct lanes *L)
 	for (int i = 0; i < L->nlanes; i++) {
 		char name[80];
 		lane_name(L, L->lane[i], name, sizeof(name));
-		fprintf(d, "# lane %d: %s (tid %u)\n", i, name, L->lane[i]->tid);
+		char qb[96];
+		fprintf(d, "# lane %d: %s (tid %u)\n", i, plot_dat_str(name, qb, sizeof(qb)),
+			L->lane[i]->tid);
 	}
 	int cpus[64], ncpus = 0;
 	struct csv *notes = NULL;
@@ -575,7 +556,7 @@ static int draw(struct lanes *L)
 		char name[80];
 		lane_name(L, L->lane[i], name, sizeof(name));
 		fprintf(f, "%s", i ? ", " : "");
-		gp_label(f, name);
+		gp_tic_label(f, name);
 		fprintf(f, " %d", i);
 	}
 	fprintf(f, ") scale 0\n");
@@ -632,7 +613,7 @@ static int make_timeline(struct plot *p)
 {
 	struct lanes L = { 0 };
 	L.p = p;
-	L.level = pick_level(p);
+	L.level = plot_pick_level(p);
 	if (L.level < 0)
 		return -1;
 	L.host = host_level(&p->tr[0]);

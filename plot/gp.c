@@ -41,11 +41,11 @@ int gp_pattern(int i)
 
 const char *gp_time_unit(int64_t span_ns, double *div)
 {
-	if (span_ns >= 2000000000LL) {
+	if (span_ns >= 1000000000LL) {
 		*div = 1e9;
 		return "s";
 	}
-	if (span_ns >= 2000000LL) {
+	if (span_ns >= 1000000LL) {
 		*div = 1e6;
 		return "ms";
 	}
@@ -65,6 +65,20 @@ void gp_str(FILE *f, const char *s)
 			fputc(*s, f);
 	}
 	fputc('\'', f);
+}
+
+void gp_tic_label(FILE *f, const char *s)
+{
+	/* a tic label is a format: a literal % is %% */
+	char buf[512];
+	size_t k = 0;
+	for (; *s && k + 2 < sizeof(buf); s++) {
+		if (*s == '%')
+			buf[k++] = '%';
+		buf[k++] = *s;
+	}
+	buf[k] = '\0';
+	gp_str(f, buf);
 }
 
 void gp_label(FILE *f, const char *s)
@@ -260,6 +274,14 @@ void gp_key_boxes(struct plot *p, int n, const char *const *names, const char *c
 	double avail = p->width_in * 0.96;
 	double row_h = 1.5 * fs_in;
 	int start = 0, row = 0;
+	if (p->o->title) {
+		/* the title goes above the key rows, as a label */
+		fprintf(f, "unset title\nset label 95 ");
+		gp_label(f, p->o->title);
+		fprintf(f, " at screen 0.5, screen %.4f center front\n",
+			(p->height_in - 0.75 * row_h) / p->height_in);
+		row = 1;
+	}
 	while (start < n) {
 		double w = 0;
 		int end = start;

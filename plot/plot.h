@@ -121,8 +121,10 @@ int gp_retarget(struct plot *p, enum plot_fmt fmt);
 
 /* Quote s as a gnuplot string ('...', with '' for '). */
 void gp_str(FILE *f, const char *s);
-/* Escape characters that gnuplot's enhanced text mode would interpret. */
+/* A text for a label or title (scripts use noenhanced text: quoting only). */
 void gp_label(FILE *f, const char *s);
+/* The same for a tic label, where % starts a format. */
+void gp_tic_label(FILE *f, const char *s);
 /* Colour of series i (Okabe-Ito, eight then repeating), "#rrggbb". */
 const char *gp_color(int i);
 /* Fill pattern (gnuplot pattern number) overlaid on series i, 0 = none. */
@@ -161,8 +163,15 @@ void plot_window(const struct plot *p, int ti, int64_t *lo, int64_t *hi);
 /* Index of a level of trace ti named by a report's level cell (its name or
  * its id), or -1. */
 int plot_level_index(const struct plot *p, int ti, const char *cell);
+/* The level a one-level figure draws: --level (host, guest, a level's name
+ * or id), else the first guest level, else the host. -1 after a message. */
+int plot_pick_level(const struct plot *p);
 /* Growable arrays. */
 int plot_grow(void **v, size_t *cap, size_t need, size_t elem);
+
+/* s made safe inside a "..." field of a gnuplot data file (double quotes
+ * and line ends become '), in buf. */
+const char *plot_dat_str(const char *s, char *buf, size_t n);
 
 /* Parse a time like "1.5ms" into ns (no unit: ns); -1 on error. */
 int plot_parse_time(const char *s, int64_t *ns);

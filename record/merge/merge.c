@@ -357,7 +357,7 @@ int main(int argc, char **argv)
 	int err = 0;
 	pmt_writer *w = pmt_writer_open(direct ? out_path : tmp_path, NULL, &err);
 	if (!w)
-		die(out_path, "cannot write: %s", pmt_strerror(err));
+		die(out_path, "cannot write: %s", err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
 #define W(call, what) do { int rc_ = (call); if (rc_ < 0) die(out_path, "%s: %s", what, pmt_strerror(rc_)); } while (0)
 	for (size_t i = 0; i < hi->nmeta; i++)
 		W(pmt_writer_set_meta(w, hi->meta_keys[i], hi->meta_values[i]), "metadata");

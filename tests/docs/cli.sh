@@ -56,8 +56,8 @@ help_case() {
 	[ -z "$why" ] && ok "$name: --help" || fail "$name: --help: $why"
 }
 
-# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr
-# that starts with the tool's name.
+# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr:
+# "TOOL: reason (see 'TOOL --help')" (TOOL: "pmt-analyze CMD" for a command).
 usage_case() {
 	local name=$1; shift
 	run "$@"
@@ -65,14 +65,16 @@ usage_case() {
 	[ $RC -eq 2 ] || why="exit $RC"
 	[ -s "$TMP/out" ] && why="$why; output on stdout"
 	[ "$(nlines "$TMP/err")" -eq 1 ] || why="$why; $(nlines "$TMP/err") lines on stderr"
-	grep -q '^pmt-[a-z]*\( [a-z]*\)\?: ' "$TMP/err" || why="$why; not 'TOOL: reason'"
+	grep -qE "^(pmt-[a-z]+( [a-z]+)?): .* \(see '\1 --help'\)\$" "$TMP/err" ||
+		why="$why; not 'TOOL: reason (see 'TOOL --help')'"
 	[ -z "$why" ] && ok "$name" || fail "$name: $why: $(head -c 300 "$TMP/err")"
 }
 
 # file_case NAME KIND FILE CMD...: exit 1 and one line on stderr naming FILE:
 #   missing  "TOOL: ... 'FILE': No such file or directory"
 #   named    "TOOL: ... 'FILE' ..."
-#   damage   "FILE: offset N: ... expected ..." (a TOOL: prefix is tolerated)
+#   under    "TOOL: ... 'FILE/...' ..." (a path below FILE)
+#   damage   "FILE: offset N: ... expected ..."
 #   offset   "FILE: offset N: ..."
 #   line     "FILE:LINE: ..."
 # STDOUT_TOO=1: the line may be on stdout (pmt-analyze check's report).
@@ -87,8 +89,9 @@ file_case() {
 	case $kind in
 	missing) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'.*: No such file or directory" ;;
 	named) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'" ;;
-	damage) pat="(^|: )$f: offset [0-9]+: .*expected" ;;
-	offset) pat="(^|: )$f: offset [0-9]+: " ;;
+	under) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f/" ;;
+	damage) pat="^$f: offset [0-9]+: .*expected" ;;
+	offset) pat="^$f: offset [0-9]+: " ;;
 	line) pat="^$f:[0-9]+: " ;;
 	esac
 	grep -qE "$pat" <<<"$line" || why="$why; not the $kind form"
@@ -221,6 +224,24 @@ head -c 60 "$S/lockholder.synth" >"$TMP/cut.synth"
 file_case "pmt-synth: a truncated script" line "$TMP/cut.synth" "$Y" "$TMP/cut.synth" -o "$TMP/y.pmt"
 check "pmt-synth: nothing written after the errors" test ! -e "$TMP/y.pmt"
 
+# -------------------------------------------------------- unwritable output
+# Exit 1, one line naming the path (a directory that does not exist).
+NO=$TMP/no/dir
+for args in "pmt-analyze info @TWO -o $NO/o.txt" "pmt-analyze export @TWO --to csv $NO/csv" \
+	"pmt-analyze export @TWO --to perfetto $NO/p.txt" "pmt-synth $S/gang.synth -o $NO/s.pmt" \
+	"pmt-import ftrace $FT -o $NO/i.pmt" "pmt-import xentrace $XT -o $NO/i.pmt" \
+	"pmt-merge $TMP/host.pmt $TMP/guest.pmt=vm --clock-offset vm=0 -o $NO/m.pmt"; do
+	read -ra argv <<<"${args//@TWO/$TMP/two.pmt}"
+	label=${argv[0]}; [[ ${argv[1]} == */* ]] || label+=" ${argv[1]}"
+	[[ $args == *perfetto* ]] && label+=" perfetto"
+	file_case "$label: an output that cannot be written" under "$NO" "$BIN/${argv[0]}" "${argv[@]:1}"
+done
+if command -v "${PMT_GNUPLOT:-gnuplot}" >/dev/null; then
+	file_case "pmt-plot timeline: an output that cannot be written (its directory named)" named "$NO" "$P" timeline "$TMP/two.pmt" -o "$NO/p.svg"
+	file_case "pmt-plot all: an output that cannot be written" under "$NO" "$P" all "$TMP/two.pmt" -o "$NO/pd"
+fi
+check "nothing was created in place of the missing directory" test ! -e "$TMP/no"
+
 # -------------------------------------------------------------- pmt-record
 # Only what fails before any tracing starts (no tracefs is touched).
 R=$BIN/pmt-record
@@ -230,7 +251,7 @@ usage_case "pmt-record: an unknown short option" "$R" -Z
 usage_case "pmt-record: an option without its value" "$R" --cpus
 usage_case "pmt-record: a bad value" "$R" --duration soon
 if [ "$(id -u)" -eq 0 ]; then
-	file_case "pmt-record: an output that cannot be written" named "$TMP/no/dir/r.pmt" "$R" -o "$TMP/no/dir/r.pmt" -d 1
+	file_case "pmt-record: an output that cannot be written" named "$NO/r.pmt" "$R" -o "$NO/r.pmt" -d 1
 	file_case "pmt-record: a command that does not exist" named "$TMP/no-such-command" "$R" -o "$TMP/r.pmt" -- "$TMP/no-such-command"
 else
 	skip "not root: pmt-record stops at 'needs root' before its file checks"

@@ -4,6 +4,8 @@
  *   mktrace two OUT.pmt   host (2 pCPUs) with vCPU threads 100..103 of guest
  *                         "vm" (4 vCPUs) running tasks 1000..1005
  *   mktrace one OUT.pmt   host only (2 CPUs) running tasks 1000..1005
+ *   mktrace odd OUT.pmt   the same with names that need quoting everywhere:
+ *                         a"b'c, x,y, new<LF>line, {$1}, 50%, worker_5
  * Time: 1 s to 3 s of one ns clock. Host slots of 10 ms: pCPU c runs vCPU
  * thread (k + 2c) % 4 in slot k, so every vCPU thread changes pCPU every
  * other slot and waits (runnable) in between. Guest slots of 20 ms: vCPU v
@@ -50,8 +52,9 @@ static int sw(pmt_writer *w, int level, int cpu, int64_t t, uint32_t prev, int s
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "one") && strcmp(argv[1], "two"))) {
-		fprintf(stderr, "usage: mktrace one|two OUT.pmt\n");
+	if (argc != 3 || (strcmp(argv[1], "one") && strcmp(argv[1], "two") &&
+			  strcmp(argv[1], "odd"))) {
+		fprintf(stderr, "usage: mktrace one|two|odd OUT.pmt\n");
 		return 2;
 	}
 	int two = strcmp(argv[1], "two") == 0;
@@ -83,8 +86,12 @@ int main(int argc, char **argv)
 			pmt_writer_add_task(w, &t);
 		}
 	}
+	static const char *const odd[6] = { "a\"b'c", "x,y", "new\nline", "{$1}", "50%",
+					     "worker_5" };
 	for (uint32_t i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "worker_%u", i);
+		if (strcmp(argv[1], "odd") == 0)
+			snprintf(name, sizeof(name), "%s", odd[i]);
 		struct pmt_task t = { .level = (uint16_t)two, .tid = 1000 + i, .pid = 1000,
 				      .comm = name };
 		pmt_writer_add_task(w, &t);

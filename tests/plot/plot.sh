@@ -35,9 +35,9 @@ valid() { # FILE: a valid figure of its extension
 	esac
 }
 
-# ---- every figure the two-level trace allows, each format
+# ---- every figure the two-level trace allows (each format: samples.sh)
 for fig in timeline vcpus residency migrations cosched stalls latency; do
-	for ext in pdf svg png; do
+	for ext in png; do
 		out=$TMP/$fig.$ext
 		if "$PLOT" -q "$fig" "$TMP/two.pmt" -o "$out" --keep "$TMP/keep-$fig"; then
 			check "$fig.$ext is a valid $ext" valid "$out"
@@ -47,8 +47,9 @@ for fig in timeline vcpus residency migrations cosched stalls latency; do
 	done
 done
 check_eq "png of --size single is 3.5 x 2.4 in at 200 dpi" "700 480" "$(png_size "$TMP/migrations.png")"
-check_eq "pdf of --size single is 3.5 in wide" "252" \
-	"$(pdfinfo "$TMP/migrations.pdf" | awk '/^Page size/ {print int($3)}')"
+"$PLOT" -q migrations "$TMP/two.pmt" -o "$TMP/migrations.pdf"
+check_eq "pdf of --size single is 3.5 x 2.4 in" "252 172" \
+	"$(pdfinfo "$TMP/migrations.pdf" | awk '/^Page size/ {print int($3), int($5)}')"
 
 # ---- the data behind the figures
 k=$TMP/keep-timeline
@@ -115,6 +116,18 @@ check_eq "--size 8cmx5cm" "630 393" "$(png_size "$TMP/cm.png")"
 # composed: guest tasks run only while their vCPU's thread runs: half the time
 check "--composed: stolen time shaded" test "$(grep -vc '^#' "$TMP/k-comp/comp-stolen.dat")" -gt 0
 check "--composed: coloured by pCPU" grep -q '^# pCPU 1' "$TMP/k-comp/comp-lanes.dat"
+
+# ---- names that need quoting in scripts, data files and CSV
+"$BIN/tests/plot-mktrace" odd "$TMP/odd.pmt" || fail "mktrace odd"
+for fig in timeline residency migrations latency; do
+	if "$PLOT" -q "$fig" "$TMP/odd.pmt" -o "$TMP/odd-$fig.svg" --keep "$TMP/k-odd"; then
+		check "odd names: $fig.svg valid" valid "$TMP/odd-$fig.svg"
+	else
+		fail "odd names: $fig failed"
+	fi
+done
+check_eq "odd names: 6 lanes" 6 "$(grep -c '^# lane ' "$TMP/k-odd/odd-timeline-lanes.dat")"
+check "odd names: a\"b'c is a lane label" grep -q "a\"b''c 1000" "$TMP/k-odd/odd-timeline.gp"
 
 # ---- gnuplot missing, too old, failing: one line, exit 1, nothing written
 mkdir -p "$TMP/fake"

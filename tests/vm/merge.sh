@@ -69,6 +69,17 @@ echo "not a trace" >"$TMP/text.pmt"
 refuse "a file that is not a trace" "^$TMP/text.pmt: offset 0: .*(not a .pmt file)" "$TMP/h.pmt" "$TMP/text.pmt"
 refuse "a merged file as host" "guest 'g' already has events in it" "$TMP/m.pmt" "$TMP/g.pmt"
 
+# The kept test bed runs (make vmruns): healthy, and the checker's figures
+# are those stored with them (0 guest switches outside a vCPU run; no pCPU
+# change when pinned).
+for f in free pinned; do
+	run=$TOP/tests/vm/runs/$f.pmt
+	check "runs/$f.pmt is healthy" "$BIN/pmt-analyze" check "$run"
+	check_eq "vmcheck on runs/$f.pmt gives runs/$f.check" \
+		"$(cat "$TOP/tests/vm/runs/$f.check")" "$("$BIN/tests/vmcheck" "$run")"
+done
+check "sample-traces/vm-tcg-free.pmt is healthy" "$BIN/pmt-analyze" check "$TOP/sample-traces/vm-tcg-free.pmt"
+
 # Usage errors: exit 2.
 "$M" "$TMP/h.pmt" "$TMP/g.pmt" 2>/dev/null; check_eq "no -o is a usage error" 2 $?
 "$M" "$TMP/h.pmt" -o "$TMP/x.pmt" 2>/dev/null; check_eq "no guest is a usage error" 2 $?

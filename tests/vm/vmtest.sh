@@ -32,8 +32,11 @@ for f in "$STATIC" "$WORKLOAD" "$BIN/pmt-record" "$BIN/pmt-merge" "$BIN/tests/vm
 	[ -x "$f" ] || { fail "missing $f (run 'make vmtest')"; finish; }
 done
 t_start=$(date +%s)
+# One test bed at a time fills the cache.
+mkdir -p "$VM_CACHE" && exec 9>"$VM_CACHE/lock" && flock 9
 vm_kernel || { fail "cannot get the guest kernel"; finish; }
 vm_initramfs || { fail "cannot build the initramfs"; finish; }
+flock -u 9
 
 HOST_PID=
 stop_host() { [ -n "$HOST_PID" ] && kill -INT "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null; HOST_PID=; }

@@ -91,26 +91,6 @@ static int by_pid_tid(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-static int pick_level(const struct plot *p)
-{
-	const struct plot_trace *t = &p->tr[0];
-	const char *s = p->o->level;
-	if (!s) {
-		for (int i = 0; i < t->nlevels; i++)
-			if (t->levels[i].guest)
-				return i;
-		return 0;
-	}
-	for (int i = 0; i < t->nlevels; i++)
-		if ((strcmp(s, "host") == 0 && !t->levels[i].guest) ||
-		    (strcmp(s, "guest") == 0 && t->levels[i].guest))
-			return i;
-	int l = plot_level_index(p, 0, s);
-	if (l < 0)
-		plot_err("%s: the trace has no level '%s'", p->figure, s);
-	return l;
-}
-
 static int load(struct plot *p, int level, struct matrix *m, struct csv **keep)
 {
 	static const char *const args[] = { "affinity", "--matrix", NULL };
@@ -196,7 +176,7 @@ fail:
 
 static int make(struct plot *p)
 {
-	int level = pick_level(p);
+	int level = plot_pick_level(p);
 	if (level < 0)
 		return -1;
 	struct matrix m = { 0 };

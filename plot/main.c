@@ -523,6 +523,11 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no output given (-o)");
 	if (all && ntr != 1)
 		return usage_error("%s", "'all' takes one trace");
+	/* how many traces a figure takes is a usage matter, as for 'all' */
+	if (!all && (g->needs & FIG_MULTI) && ntr < 2)
+		return usage_error("'%s' needs two or more traces", fig);
+	if (!all && !(g->needs & FIG_MULTI) && ntr != 1)
+		return usage_error("'%s' takes one trace", fig);
 	if (o.composed && (all || strcmp(fig, "timeline") != 0))
 		return usage_error("%s", "--composed is for the timeline figure");
 

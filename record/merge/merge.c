@@ -249,8 +249,10 @@ int main(int argc, char **argv)
 		g[i].r = open_in(g[i].path);
 		const struct pmt_info *gi = pmt_reader_info(g[i].r);
 		int l = host_level_of(gi);
-		if (l < 0 || gi->nlevels != 1)
+		if (gi->nlevels != 1)
 			die(g[i].path, "not the recording of one machine (it has %zu levels)", gi->nlevels);
+		if (l < 0) /* a recording made inside a guest has one host-kind level */
+			die(g[i].path, "its one level is not a host level: not the recording of a machine");
 		g[i].level = (uint16_t)l;
 		/* Name: given, else the only unclaimed guest level of the host file. */
 		if (!g[i].name) {

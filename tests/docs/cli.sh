@@ -74,7 +74,7 @@ usage_case() {
 #   missing  "TOOL: ... 'FILE': No such file or directory"
 #   named    "TOOL: ... 'FILE' ..."
 #   under    "TOOL: ... 'FILE/...' ..." (a path below FILE)
-#   damage   "FILE: offset N: ... expected ..." (a TOOL: prefix is tolerated)
+#   damage   "FILE: offset N: ... expected ..."
 #   offset   "FILE: offset N: ..."
 #   line     "FILE:LINE: ..."
 # STDOUT_TOO=1: the line may be on stdout (pmt-analyze check's report).
@@ -90,8 +90,8 @@ file_case() {
 	missing) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'.*: No such file or directory" ;;
 	named) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'" ;;
 	under) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f/" ;;
-	damage) pat="(^|: )$f: offset [0-9]+: .*expected" ;;
-	offset) pat="(^|: )$f: offset [0-9]+: " ;;
+	damage) pat="^$f: offset [0-9]+: .*expected" ;;
+	offset) pat="^$f: offset [0-9]+: " ;;
 	line) pat="^$f:[0-9]+: " ;;
 	esac
 	grep -qE "$pat" <<<"$line" || why="$why; not the $kind form"
@@ -125,6 +125,7 @@ for c in $cmds; do
 	usage_case "pmt-analyze $c: an unknown short option" "$A" "$c" "$TMP/two.pmt" "${extra[@]}" -Z
 	usage_case "pmt-analyze $c: an option without its value" "$A" "$c" "$TMP/two.pmt" "${extra[@]}" --format
 	usage_case "pmt-analyze $c: no file" "$A" "$c" "${extra[@]:0:2}"
+	usage_case "pmt-analyze $c: three files" "$A" "$c" "$TMP/two.pmt" "$TMP/two.pmt" "$TMP/two.pmt" "${extra[@]}"
 	if [ "$c" = diff ]; then
 		usage_case "pmt-analyze diff: one file" "$A" diff "$TMP/two.pmt"
 		pmt_cases "pmt-analyze diff A BAD" "$A" diff "$TMP/two.pmt" @
@@ -163,6 +164,9 @@ usage_case "pmt-plot: an unknown figure" "$P" nosuch "$TMP/two.pmt" -o "$TMP/p.s
 usage_case "pmt-plot: an unknown option" "$P" timeline "$TMP/two.pmt" -o "$TMP/p.svg" --no-such-option
 usage_case "pmt-plot: an unknown short option" "$P" timeline "$TMP/two.pmt" -o "$TMP/p.svg" -Z
 usage_case "pmt-plot: an option without its value" "$P" timeline "$TMP/two.pmt" -o
+usage_case "pmt-plot: two traces for a figure of one" "$P" timeline "$TMP/two.pmt" "$TMP/two.pmt" -o "$TMP/p.svg"
+usage_case "pmt-plot: one trace for compare" "$P" compare "$TMP/two.pmt" -o "$TMP/p.svg"
+usage_case "pmt-plot: two traces for all" "$P" all "$TMP/two.pmt" "$TMP/two.pmt" -o "$TMP/pd"
 if command -v "${PMT_GNUPLOT:-gnuplot}" >/dev/null; then
 	pmt_cases "pmt-plot timeline" "$P" timeline @ -o "$TMP/p.svg"
 	pmt_cases "pmt-plot all" "$P" all @ -o "$TMP/pd"
@@ -179,6 +183,7 @@ usage_case "pmt-import: an unknown format" "$I" nosuch "$TMP/two.pmt"
 usage_case "pmt-import: an unknown option" "$I" ftrace "$TMP/two.pmt" --no-such-option
 usage_case "pmt-import: an option without its value" "$I" ftrace "$TMP/two.pmt" -o
 usage_case "pmt-import: an option of another format" "$I" ftrace "$TMP/two.pmt" --cpu-hz 2e9
+usage_case "pmt-import: two files" "$I" ftrace "$TMP/two.pmt" "$TMP/two.pmt"
 FT=$TMP/t.txt
 printf '%s\n' '# tracer: nop' \
 	'            bash-1234    [000] d..2.  100.000100: sched_switch: prev_comm=bash prev_pid=1234 prev_prio=120 prev_state=S ==> next_comm=w next_pid=1300 next_prio=120' \
@@ -216,6 +221,7 @@ usage_case "pmt-synth without arguments" "$Y"
 usage_case "pmt-synth: an unknown option" "$Y" "$S/gang.synth" -o "$TMP/y.pmt" --no-such-option
 usage_case "pmt-synth: an option without its value" "$Y" "$S/gang.synth" -o
 usage_case "pmt-synth: no output" "$Y" "$S/gang.synth"
+usage_case "pmt-synth: two scripts" "$Y" "$S/gang.synth" "$S/free.synth" -o "$TMP/y.pmt"
 file_case "pmt-synth: a missing script" missing "$MISSING" "$Y" "$MISSING" -o "$TMP/y.pmt"
 file_case "pmt-synth: a .pmt file" line "$TMP/two.pmt" "$Y" "$TMP/two.pmt" -o "$TMP/y.pmt"
 file_case "pmt-synth: an empty script" line "$EMPTY" "$Y" "$EMPTY" -o "$TMP/y.pmt"

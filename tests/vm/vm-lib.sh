@@ -24,7 +24,13 @@ vm_have_qemu() { command -v qemu-system-x86_64 >/dev/null && command -v busybox 
 # Sets VM_KVER, VM_KERNEL, VM_MODDIR. Downloads once.
 vm_kernel() {
 	local pkg deb tmp
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
+	vm_kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1; }
+	pkg=$(vm_kpkg)
+	# A fresh machine may have no package lists yet.
+	if [ -z "$pkg" ] && ! ls -d "$VM_CACHE"/kernel/linux-image-* >/dev/null 2>&1; then
+		apt-get update -qq >/dev/null 2>&1
+		pkg=$(vm_kpkg)
+	fi
 	if [ -z "$pkg" ]; then
 		# Offline: take any kernel already in the cache.
 		pkg=$(ls -d "$VM_CACHE"/kernel/linux-image-* 2>/dev/null | head -n 1 | xargs -r basename)

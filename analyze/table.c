@@ -107,7 +107,7 @@ static void pad(FILE *f, int n)
 	static const char sp[] = "                                                                ";
 	while (n > 0) {
 		int k = n > (int)sizeof(sp) - 1 ? (int)sizeof(sp) - 1 : n;
-		fwrite(sp, 1, (size_t)k, f);
+		fwrite_unlocked(sp, 1, (size_t)k, f);
 		n -= k;
 	}
 }
@@ -122,12 +122,12 @@ static void text_str(FILE *f, const char *s, int width, int right)
 	const char *p = s, *run = s;
 	for (; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			fwrite(run, 1, (size_t)(p - run), f);
+			fwrite_unlocked(run, 1, (size_t)(p - run), f);
 			fputc('?', f);
 			run = p + 1;
 		}
 	}
-	fwrite(run, 1, (size_t)(p - run), f);
+	fwrite_unlocked(run, 1, (size_t)(p - run), f);
 	if (!right)
 		pad(f, width - n);
 }

@@ -439,6 +439,6 @@ const struct figure fig_stalls = {
 };
 
 const struct figure fig_latency = {
-	"latency", "wakeup latency distribution per level; guest/host split of each guest task",
+	"latency", "wakeup latency points per level; guest/host delay per guest task",
 	0, make_latency,
 };

@@ -281,6 +281,6 @@ out:
 }
 
 const struct figure fig_compare = {
-	"compare", "key figures of two or more traces side by side, distributions overlaid",
+	"compare", "key figures of several traces side by side, distributions overlaid",
 	FIG_MULTI, make,
 };

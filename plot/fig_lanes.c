@@ -85,27 +85,6 @@ static int want(void *ctx, int level, uint32_t tid)
 	return L->composed && level == L->host && is_bound(t, L->host, tid, NULL, NULL);
 }
 
-/* --level: host, guest, a level name or id; default the first guest level. */
-static int pick_level(const struct plot *p)
-{
-	const struct plot_trace *t = &p->tr[0];
-	const char *s = p->o->level;
-	if (!s) {
-		for (int i = 0; i < t->nlevels; i++)
-			if (t->levels[i].guest)
-				return i;
-		return host_level(t);
-	}
-	for (int i = 0; i < t->nlevels; i++)
-		if ((strcmp(s, "host") == 0 && !t->levels[i].guest) ||
-		    (strcmp(s, "guest") == 0 && t->levels[i].guest))
-			return i;
-	int l = plot_level_index(p, 0, s);
-	if (l < 0)
-		plot_err("%s: the trace has no level '%s'", p->figure, s);
-	return l;
-}
-
 static int by_run_desc(const void *a, const void *b)
 {
 	const struct ent *x = *(struct ent *const *)a, *y = *(struct ent *const *)b;
@@ -634,7 +613,7 @@ static int make_timeline(struct plot *p)
 {
 	struct lanes L = { 0 };
 	L.p = p;
-	L.level = pick_level(p);
+	L.level = plot_pick_level(p);
 	if (L.level < 0)
 		return -1;
 	L.host = host_level(&p->tr[0]);

@@ -163,7 +163,6 @@ static int load_file(struct plot *p, int ti, const char *path,
 	}
 	int64_t lo, hi;
 	plot_window(p, ti, &lo, &hi);
-	int64_t origin = 0; /* report times are ns from the trace start */
 	struct cols k = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	int good = 0, r;
 	while ((r = csv_next(c)) > 0) {
@@ -183,9 +182,9 @@ static int load_file(struct plot *p, int ti, const char *path,
 		uint32_t tid = (uint32_t)csv_get_i(c, k.tid, &ok);
 		if (!ok || (want && !want(ctx, level, tid)))
 			continue;
-		int64_t a = csv_get_i(c, k.start, &ok) - origin;
-		int64_t b = k.end >= 0 ? csv_get_i(c, k.end, NULL) - origin
-				       : a + csv_get_i(c, k.dur, NULL);
+		/* report times are ns from the trace start, as the window */
+		int64_t a = csv_get_i(c, k.start, &ok);
+		int64_t b = k.end >= 0 ? csv_get_i(c, k.end, NULL) : a + csv_get_i(c, k.dur, NULL);
 		if (!ok || b <= a)
 			continue;
 		if (a < lo)

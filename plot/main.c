@@ -291,14 +291,15 @@ static void help(void)
 "      --tasks LIST      lanes and cells for these entities only: tids or\n"
 "                        comm names, comma-separated\n"
 "      --top N           the N entities with the most run time (default 16 for\n"
-"                        timeline and residency)\n"
+"                        timeline and residency, 12 for the latency split)\n"
 "      --level NAME      the level to draw: host, guest, or a level's name\n"
-"                        (timeline, residency, latency)\n"
+"                        (timeline, residency; default the first guest level)\n"
 "      --composed        timeline: guest tasks coloured by the physical CPU\n"
 "                        they really ran on, stolen time shaded\n"
 "      --title TEXT      a title above the figure\n"
 "      --keep DIR        keep the gnuplot script and its data files in DIR;\n"
-"                        'cd DIR && gnuplot FIGURE.gp' renders the figure again\n"
+"                        'cd DIR && gnuplot NAME.gp' renders the figure again\n"
+"                        (NAME: the output's name without extension)\n"
 "  -q, --quiet           no notes on stderr\n"
 "  -h, --help            this help\n"
 "\n"
@@ -522,6 +523,11 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no output given (-o)");
 	if (all && ntr != 1)
 		return usage_error("%s", "'all' takes one trace");
+	/* how many traces a figure takes is a usage matter, as for 'all' */
+	if (!all && (g->needs & FIG_MULTI) && ntr < 2)
+		return usage_error("'%s' needs two or more traces", fig);
+	if (!all && !(g->needs & FIG_MULTI) && ntr != 1)
+		return usage_error("'%s' takes one trace", fig);
 	if (o.composed && (all || strcmp(fig, "timeline") != 0))
 		return usage_error("%s", "--composed is for the timeline figure");
 

@@ -163,6 +163,9 @@ void plot_window(const struct plot *p, int ti, int64_t *lo, int64_t *hi);
 /* Index of a level of trace ti named by a report's level cell (its name or
  * its id), or -1. */
 int plot_level_index(const struct plot *p, int ti, const char *cell);
+/* The level a one-level figure draws: --level (host, guest, a level's name
+ * or id), else the first guest level, else the host. -1 after a message. */
+int plot_pick_level(const struct plot *p);
 /* Growable arrays. */
 int plot_grow(void **v, size_t *cap, size_t need, size_t elem);
 

@@ -1,7 +1,8 @@
 /*
  * trace.c - the few facts pmt-plot reads from a trace itself through libpmt:
- * its levels (which figures it allows) and its first event (the time axes'
- * origin). Every number drawn comes from pmt-analyze's reports instead.
+ * its levels and vCPU bindings (which figures it allows, lane names) and its
+ * span (the default window). Every number drawn comes from pmt-analyze's
+ * reports instead.
  */
 #include "plot/plot.h"
 

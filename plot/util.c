@@ -118,3 +118,26 @@ const char *plot_dat_str(const char *s, char *buf, size_t n)
 	buf[k] = '\0';
 	return buf;
 }
+
+int plot_pick_level(const struct plot *p)
+{
+	const struct plot_trace *t = &p->tr[0];
+	const char *s = p->o->level;
+	if (!s) {
+		for (int i = 0; i < t->nlevels; i++)
+			if (t->levels[i].guest)
+				return i;
+		for (int i = 0; i < t->nlevels; i++)
+			if (!t->levels[i].guest)
+				return i;
+		return 0;
+	}
+	for (int i = 0; i < t->nlevels; i++)
+		if ((strcmp(s, "host") == 0 && !t->levels[i].guest) ||
+		    (strcmp(s, "guest") == 0 && t->levels[i].guest))
+			return i;
+	int l = plot_level_index(p, 0, s);
+	if (l < 0)
+		plot_err("%s: the trace has no level '%s'", p->figure, s);
+	return l;
+}

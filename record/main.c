@@ -84,7 +84,10 @@ void pmt_rec_usage(struct pmt_rec *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	/* one line, with the hint every tool's usage errors carry */
+	fprintf(stderr, " (see '%s --help')\n", prog);
 	va_end(ap);
 }
 
@@ -319,9 +322,9 @@ static int parse(struct pmt_rec *r, int argc, char **argv)
 			exit(0);
 		case '?': /* optopt: the unknown short option; a long one's id or 0 */
 			if (optopt > 0 && optopt < 128 && isprint(optopt) && strncmp(argv[optind - 1], "--", 2))
-				pmt_rec_usage(r, "unknown option '-%c' (see --help)", optopt);
+				pmt_rec_usage(r, "unknown option '-%c'", optopt);
 			else
-				pmt_rec_usage(r, "unknown option '%s' (see --help)", argv[optind - 1]);
+				pmt_rec_usage(r, "unknown option '%s'", argv[optind - 1]);
 			return -1;
 		case ':':
 			pmt_rec_usage(r, "option '%s' needs a value", argv[optind - 1]);
@@ -334,7 +337,7 @@ static int parse(struct pmt_rec *r, int argc, char **argv)
 					return -1;
 				break;
 			}
-			pmt_rec_usage(r, "bad option (see --help)");
+			pmt_rec_usage(r, "bad option");
 			return -1;
 		}
 	}

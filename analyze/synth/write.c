@@ -11,6 +11,7 @@
  */
 #include "analyze/synth/synth.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,7 +274,8 @@ int synth_write(const struct scen *s, const char *path, unsigned flags, char *ms
 
 	w = pmt_writer_open(path, NULL, &rc);
 	if (!w) {
-		snprintf(msg, msglen, "%s", pmt_strerror(rc));
+		/* errno says why open() failed; PMT_EIO alone does not */
+		snprintf(msg, msglen, "%s", rc == PMT_EIO && errno ? strerror(errno) : pmt_strerror(rc));
 		goto out;
 	}
 #define TRY(x)                                                                 \

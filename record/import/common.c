@@ -2,6 +2,7 @@
  * common.c - what every importer shares: messages, the output file with its
  * one level and clock, the emit function and the closing summary.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,8 @@ int pmt_import_begin(struct pmt_import_out *o, const struct pmt_import_args *a,
 	}
 	o->w = pmt_writer_open(a->out, NULL, &err);
 	if (!o->w) {
-		pmt_import_err("cannot open '%s' for writing: %s", a->out, pmt_strerror(err));
+		pmt_import_err("cannot open '%s' for writing: %s", a->out,
+			       err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
 		return -1;
 	}
 	struct pmt_clock c = {.name = clock_name, .freq_hz = 1000000000u, .mult_num = 1,

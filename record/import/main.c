@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--buffer") ||
 			   !strcmp(s, "--cpu-hz")) {
 			if (i + 1 >= argc) {
-				pmt_import_err("option '%s' needs a value", s);
+				pmt_import_err("option '%s' needs a value (see 'pmt-import --help')", s);
 				return 2;
 			}
 			if (s[2] == 'b')
@@ -65,27 +65,27 @@ int main(int argc, char **argv)
 		} else if (!strcmp(s, "-v") || !strcmp(s, "--verbose")) {
 			a.verbose++;
 		} else if (s[0] == '-' && s[1]) {
-			pmt_import_err("unknown option '%s' (see --help)", s);
+			pmt_import_err("unknown option '%s' (see 'pmt-import --help')", s);
 			return 2;
 		} else if (!fmt) {
 			fmt = s;
 		} else if (!a.in) {
 			a.in = s;
 		} else {
-			pmt_import_err("unexpected argument '%s' (see --help)", s);
+			pmt_import_err("unexpected argument '%s' (see 'pmt-import --help')", s);
 			return 2;
 		}
 	}
 	if (!fmt || !a.in) {
-		pmt_import_err("needs a format and a file (see --help)");
+		pmt_import_err("needs a format and a file (see 'pmt-import --help')");
 		return 2;
 	}
 	if ((a.cpu_hz || a.tolerant) && strcmp(fmt, "xentrace")) {
-		pmt_import_err("--cpu-hz and --tolerant apply to the xentrace format only");
+		pmt_import_err("--cpu-hz and --tolerant apply to the xentrace format only (see 'pmt-import --help')");
 		return 2;
 	}
 	if (a.buffer && strcmp(fmt, "trace.dat")) {
-		pmt_import_err("--buffer applies to the trace.dat format only");
+		pmt_import_err("--buffer applies to the trace.dat format only (see 'pmt-import --help')");
 		return 2;
 	}
 	if (!a.out) {
@@ -99,6 +99,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0, pos = 0; i < NFORMATS && pos < sizeof(list); i++)
 		pos += (size_t)snprintf(list + pos, sizeof(list) - pos, "%s%s", i ? ", " : "",
 					formats[i].name);
-	pmt_import_err("unknown format '%s': one of %s (see --help)", fmt, list);
+	pmt_import_err("unknown format '%s': one of %s (see 'pmt-import --help')", fmt, list);
 	return 2;
 }

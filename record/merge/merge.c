@@ -249,8 +249,10 @@ int main(int argc, char **argv)
 		g[i].r = open_in(g[i].path);
 		const struct pmt_info *gi = pmt_reader_info(g[i].r);
 		int l = host_level_of(gi);
-		if (l < 0 || gi->nlevels != 1)
+		if (gi->nlevels != 1)
 			die(g[i].path, "not the recording of one machine (it has %zu levels)", gi->nlevels);
+		if (l < 0) /* a recording made inside a guest has one host-kind level */
+			die(g[i].path, "its one level is not a host level: not the recording of a machine");
 		g[i].level = (uint16_t)l;
 		/* Name: given, else the only unclaimed guest level of the host file. */
 		if (!g[i].name) {
@@ -357,7 +359,7 @@ int main(int argc, char **argv)
 	int err = 0;
 	pmt_writer *w = pmt_writer_open(direct ? out_path : tmp_path, NULL, &err);
 	if (!w)
-		die(out_path, "cannot write: %s", pmt_strerror(err));
+		die(out_path, "cannot write: %s", err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
 #define W(call, what) do { int rc_ = (call); if (rc_ < 0) die(out_path, "%s: %s", what, pmt_strerror(rc_)); } while (0)
 	for (size_t i = 0; i < hi->nmeta; i++)
 		W(pmt_writer_set_meta(w, hi->meta_keys[i], hi->meta_values[i]), "metadata");

@@ -292,7 +292,8 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 	if (rc == 0)
 		w = pmt_writer_open(out, opts->wopts, &rc);
 	if (!w) {
-		say(msg, msglen, "cannot write '%s': %s", out, pmt_strerror(rc));
+		say(msg, msglen, "cannot write '%s': %s", out,
+		    rc == PMT_EIO && errno ? strerror(errno) : pmt_strerror(rc));
 		xen_decoder_release(&d1);
 		xen_index_release(&ix);
 		return rc < 0 ? rc : PMT_EIO;

@@ -1,7 +1,7 @@
 /*
  * xen_import_cli.c - the `xentrace` row of pmt-import's table of formats:
  *   pmt-import xentrace FILE -o OUT.pmt [--cpu-hz HZ] [--tolerant] [-v]
- * Damage is one line `pmt-import: FILE: offset N: what was expected` and
+ * Damage is one line `FILE: offset N: what was expected` (as every tool) and
  * exit status 1; with --tolerant the same line ends with what was kept and
  * the file holds everything before the damage (exit status 0).
  */
@@ -36,7 +36,7 @@ int pmt_import_xentrace(const struct pmt_import_args *a)
 {
 	struct pmt_xen_import_opts o = { .tolerant = a->tolerant };
 	if (a->cpu_hz && pmt_xen_parse_hz(a->cpu_hz, &o.cpu_hz) < 0) {
-		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz",
+		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz (see 'pmt-import --help')",
 			       a->cpu_hz);
 		return 2;
 	}
@@ -44,14 +44,14 @@ int pmt_import_xentrace(const struct pmt_import_args *a)
 	char msg[256];
 	int rc = pmt_xen_import(a->in, a->out, &o, &res, msg, sizeof(msg));
 	if (rc < 0) {
-		if (res.damaged)
-			pmt_import_err("%s: %s", a->in, msg);
+		if (res.damaged) /* damage: FILE: offset N: what, as every tool */
+			fprintf(stderr, "%s: %s\n", a->in, msg);
 		else
 			pmt_import_err("%s", msg);
 		return 1;
 	}
 	if (res.damaged)
-		pmt_import_err("%s: %s (--tolerant: kept what precedes it)", a->in, msg);
+		fprintf(stderr, "%s: %s (--tolerant: kept what precedes it)\n", a->in, msg);
 	const struct xen_decode_stats *s = &res.st;
 	uint64_t events = s->switches + s->wakeups + s->lost_records + s->guest_events;
 	fprintf(stderr, "pmt-import: wrote '%s': %" PRIu64 " events, %" PRIu64 " lost, %"

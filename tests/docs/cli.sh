@@ -56,8 +56,8 @@ help_case() {
 	[ -z "$why" ] && ok "$name: --help" || fail "$name: --help: $why"
 }
 
-# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr
-# that starts with the tool's name.
+# usage_case NAME CMD...: exit 2, nothing on stdout, one line on stderr:
+# "TOOL: reason (see 'TOOL --help')" (TOOL: "pmt-analyze CMD" for a command).
 usage_case() {
 	local name=$1; shift
 	run "$@"
@@ -65,14 +65,16 @@ usage_case() {
 	[ $RC -eq 2 ] || why="exit $RC"
 	[ -s "$TMP/out" ] && why="$why; output on stdout"
 	[ "$(nlines "$TMP/err")" -eq 1 ] || why="$why; $(nlines "$TMP/err") lines on stderr"
-	grep -q '^pmt-[a-z]*\( [a-z]*\)\?: ' "$TMP/err" || why="$why; not 'TOOL: reason'"
+	grep -qE "^(pmt-[a-z]+( [a-z]+)?): .* \(see '\1 --help'\)\$" "$TMP/err" ||
+		why="$why; not 'TOOL: reason (see 'TOOL --help')'"
 	[ -z "$why" ] && ok "$name" || fail "$name: $why: $(head -c 300 "$TMP/err")"
 }
 
 # file_case NAME KIND FILE CMD...: exit 1 and one line on stderr naming FILE:
 #   missing  "TOOL: ... 'FILE': No such file or directory"
 #   named    "TOOL: ... 'FILE' ..."
-#   damage   "FILE: offset N: ... expected ..." (a TOOL: prefix is tolerated)
+#   under    "TOOL: ... 'FILE/...' ..." (a path below FILE)
+#   damage   "FILE: offset N: ... expected ..."
 #   offset   "FILE: offset N: ..."
 #   line     "FILE:LINE: ..."
 # STDOUT_TOO=1: the line may be on stdout (pmt-analyze check's report).
@@ -87,8 +89,9 @@ file_case() {
 	case $kind in
 	missing) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'.*: No such file or directory" ;;
 	named) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f'" ;;
-	damage) pat="(^|: )$f: offset [0-9]+: .*expected" ;;
-	offset) pat="(^|: )$f: offset [0-9]+: " ;;
+	under) pat="^pmt-[a-z]+( [a-z]+)?: .*'$f/" ;;
+	damage) pat="^$f: offset [0-9]+: .*expected" ;;
+	offset) pat="^$f: offset [0-9]+: " ;;
 	line) pat="^$f:[0-9]+: " ;;
 	esac
 	grep -qE "$pat" <<<"$line" || why="$why; not the $kind form"
@@ -122,6 +125,7 @@ for c in $cmds; do
 	usage_case "pmt-analyze $c: an unknown short option" "$A" "$c" "$TMP/two.pmt" "${extra[@]}" -Z
 	usage_case "pmt-analyze $c: an option without its value" "$A" "$c" "$TMP/two.pmt" "${extra[@]}" --format
 	usage_case "pmt-analyze $c: no file" "$A" "$c" "${extra[@]:0:2}"
+	usage_case "pmt-analyze $c: three files" "$A" "$c" "$TMP/two.pmt" "$TMP/two.pmt" "$TMP/two.pmt" "${extra[@]}"
 	if [ "$c" = diff ]; then
 		usage_case "pmt-analyze diff: one file" "$A" diff "$TMP/two.pmt"
 		pmt_cases "pmt-analyze diff A BAD" "$A" diff "$TMP/two.pmt" @
@@ -160,6 +164,9 @@ usage_case "pmt-plot: an unknown figure" "$P" nosuch "$TMP/two.pmt" -o "$TMP/p.s
 usage_case "pmt-plot: an unknown option" "$P" timeline "$TMP/two.pmt" -o "$TMP/p.svg" --no-such-option
 usage_case "pmt-plot: an unknown short option" "$P" timeline "$TMP/two.pmt" -o "$TMP/p.svg" -Z
 usage_case "pmt-plot: an option without its value" "$P" timeline "$TMP/two.pmt" -o
+usage_case "pmt-plot: two traces for a figure of one" "$P" timeline "$TMP/two.pmt" "$TMP/two.pmt" -o "$TMP/p.svg"
+usage_case "pmt-plot: one trace for compare" "$P" compare "$TMP/two.pmt" -o "$TMP/p.svg"
+usage_case "pmt-plot: two traces for all" "$P" all "$TMP/two.pmt" "$TMP/two.pmt" -o "$TMP/pd"
 if command -v "${PMT_GNUPLOT:-gnuplot}" >/dev/null; then
 	pmt_cases "pmt-plot timeline" "$P" timeline @ -o "$TMP/p.svg"
 	pmt_cases "pmt-plot all" "$P" all @ -o "$TMP/pd"
@@ -176,6 +183,7 @@ usage_case "pmt-import: an unknown format" "$I" nosuch "$TMP/two.pmt"
 usage_case "pmt-import: an unknown option" "$I" ftrace "$TMP/two.pmt" --no-such-option
 usage_case "pmt-import: an option without its value" "$I" ftrace "$TMP/two.pmt" -o
 usage_case "pmt-import: an option of another format" "$I" ftrace "$TMP/two.pmt" --cpu-hz 2e9
+usage_case "pmt-import: two files" "$I" ftrace "$TMP/two.pmt" "$TMP/two.pmt"
 FT=$TMP/t.txt
 printf '%s\n' '# tracer: nop' \
 	'            bash-1234    [000] d..2.  100.000100: sched_switch: prev_comm=bash prev_pid=1234 prev_prio=120 prev_state=S ==> next_comm=w next_pid=1300 next_prio=120' \
@@ -213,6 +221,7 @@ usage_case "pmt-synth without arguments" "$Y"
 usage_case "pmt-synth: an unknown option" "$Y" "$S/gang.synth" -o "$TMP/y.pmt" --no-such-option
 usage_case "pmt-synth: an option without its value" "$Y" "$S/gang.synth" -o
 usage_case "pmt-synth: no output" "$Y" "$S/gang.synth"
+usage_case "pmt-synth: two scripts" "$Y" "$S/gang.synth" "$S/free.synth" -o "$TMP/y.pmt"
 file_case "pmt-synth: a missing script" missing "$MISSING" "$Y" "$MISSING" -o "$TMP/y.pmt"
 file_case "pmt-synth: a .pmt file" line "$TMP/two.pmt" "$Y" "$TMP/two.pmt" -o "$TMP/y.pmt"
 file_case "pmt-synth: an empty script" line "$EMPTY" "$Y" "$EMPTY" -o "$TMP/y.pmt"
@@ -220,6 +229,24 @@ file_case "pmt-synth: a directory" named "$DIR" "$Y" "$DIR" -o "$TMP/y.pmt"
 head -c 60 "$S/lockholder.synth" >"$TMP/cut.synth"
 file_case "pmt-synth: a truncated script" line "$TMP/cut.synth" "$Y" "$TMP/cut.synth" -o "$TMP/y.pmt"
 check "pmt-synth: nothing written after the errors" test ! -e "$TMP/y.pmt"
+
+# -------------------------------------------------------- unwritable output
+# Exit 1, one line naming the path (a directory that does not exist).
+NO=$TMP/no/dir
+for args in "pmt-analyze info @TWO -o $NO/o.txt" "pmt-analyze export @TWO --to csv $NO/csv" \
+	"pmt-analyze export @TWO --to perfetto $NO/p.txt" "pmt-synth $S/gang.synth -o $NO/s.pmt" \
+	"pmt-import ftrace $FT -o $NO/i.pmt" "pmt-import xentrace $XT -o $NO/i.pmt" \
+	"pmt-merge $TMP/host.pmt $TMP/guest.pmt=vm --clock-offset vm=0 -o $NO/m.pmt"; do
+	read -ra argv <<<"${args//@TWO/$TMP/two.pmt}"
+	label=${argv[0]}; [[ ${argv[1]} == */* ]] || label+=" ${argv[1]}"
+	[[ $args == *perfetto* ]] && label+=" perfetto"
+	file_case "$label: an output that cannot be written" under "$NO" "$BIN/${argv[0]}" "${argv[@]:1}"
+done
+if command -v "${PMT_GNUPLOT:-gnuplot}" >/dev/null; then
+	file_case "pmt-plot timeline: an output that cannot be written (its directory named)" named "$NO" "$P" timeline "$TMP/two.pmt" -o "$NO/p.svg"
+	file_case "pmt-plot all: an output that cannot be written" under "$NO" "$P" all "$TMP/two.pmt" -o "$NO/pd"
+fi
+check "nothing was created in place of the missing directory" test ! -e "$TMP/no"
 
 # -------------------------------------------------------------- pmt-record
 # Only what fails before any tracing starts (no tracefs is touched).
@@ -230,7 +257,7 @@ usage_case "pmt-record: an unknown short option" "$R" -Z
 usage_case "pmt-record: an option without its value" "$R" --cpus
 usage_case "pmt-record: a bad value" "$R" --duration soon
 if [ "$(id -u)" -eq 0 ]; then
-	file_case "pmt-record: an output that cannot be written" named "$TMP/no/dir/r.pmt" "$R" -o "$TMP/no/dir/r.pmt" -d 1
+	file_case "pmt-record: an output that cannot be written" named "$NO/r.pmt" "$R" -o "$NO/r.pmt" -d 1
 	file_case "pmt-record: a command that does not exist" named "$TMP/no-such-command" "$R" -o "$TMP/r.pmt" -- "$TMP/no-such-command"
 else
 	skip "not root: pmt-record stops at 'needs root' before its file checks"

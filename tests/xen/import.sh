@@ -15,7 +15,7 @@ printf '#!/bin/sh\necho hello\n' > "$TMP/text"
 check_eq "text: exit status 1" 1 $?
 check_eq "text: one line" 1 "$(wc -l < "$TMP/err")"
 check "text: names offset 0 and the record expected" \
-	grep -q "^pmt-import: $TMP/text: offset 0: expected a TRC_TRACE_CPU_CHANGE" "$TMP/err"
+	grep -q "^$TMP/text: offset 0: expected a TRC_TRACE_CPU_CHANGE" "$TMP/err"
 check "text: no output file" test ! -e "$TMP/text.pmt"
 "$BIN/pmt-import" xentrace "$TMP/text" -o "$TMP/text.pmt" --tolerant 2> /dev/null
 check_eq "text --tolerant: nothing precedes the damage, exit 1" 1 $?

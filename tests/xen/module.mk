@@ -26,20 +26,22 @@ SCRIPT_TESTS += tests/xen/twolevel.sh
 
 # pmt-record --xen end to end without Xen: a test build of pmt-record that
 # links tests/xen/fake/fakexen.c (libxenctrl & co over memory, with a
-# producer thread) instead of Xen's libraries (tests/xen/live.sh).
+# producer thread) instead of Xen's libraries (tests/xen/live.sh). Its own
+# objects live under $(O)/obj/ so that the top Makefile's -MMD dependency
+# files cover them (a stale object after a header change corrupts memory).
 ifeq ($(HAVE_XENCTRL),yes)
 FAKEXEN_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(filter-out record/xen/xen_source.c,$(pmt-record_SRCS))) \
-	$(O)/obj-fakexen/xen_source.o $(O)/obj-fakexen/fakexen.o
+	$(O)/obj/fakexen/xen_source.o $(O)/obj/fakexen/fakexen.o
 FAKEXEN_LIBS := $(filter-out $(XENCTRL_LIBS) $(XENSTORE_LIBS),$(pmt-record_LIBS))
-$(O)/obj-fakexen/xen_source.o: record/xen/xen_source.c
+$(O)/obj/fakexen/xen_source.o: record/xen/xen_source.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC      $@')
 	$(Q)$(CC) $(ALL_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) -DHAVE_XENSTORE \
-		-DPMT_XEN_CAPABILITIES='"$(CURDIR)/tests/xen/fake/capabilities"' -c -o $@ $<
-$(O)/obj-fakexen/fakexen.o: tests/xen/fake/fakexen.c tests/xen/xen_producer.h
+		-DPMT_XEN_CAPABILITIES='"$(CURDIR)/tests/xen/fake/capabilities"' -MMD -MP -c -o $@ $<
+$(O)/obj/fakexen/fakexen.o: tests/xen/fake/fakexen.c tests/xen/xen_producer.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC      $@')
-	$(Q)$(CC) $(ALL_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) -MMD -MP -c -o $@ $<
 $(O)/tests/pmt-record-fakexen: $(FAKEXEN_OBJS) $(LIBPMT)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  LD      $@')

@@ -498,7 +498,9 @@ struct scur {
 	struct chunkbuf buf;
 	struct dec d;
 	struct conv conv;
-	struct pmt_event *ev;     /* BATCH events */
+	struct pmt_event *ev;     /* cap events (at most BATCH) */
+	uint32_t cap;
+	size_t arena, smax;       /* string arena size; largest string + 1 */
 	size_t *sjobs;            /* this stream's jobs, in its chunk order */
 	size_t nsjobs, sjpos;
 };
@@ -779,10 +781,10 @@ static int refill(pmt_cursor *c, struct scur *s)
 		}
 		struct dec *d = &s->d;
 		struct pmt_event *ev = s->ev;
-		uint32_t n = 0, max = d->left < BATCH ? d->left : BATCH;
+		uint32_t n = 0, max = d->left < s->cap ? d->left : s->cap;
 		const char *why = NULL;
 		int e = 0;
-		while (n < max && d->strpos <= ARENA - (PMT_MAX_STRING + 1)) {
+		while (n < max && d->strpos + s->smax <= s->arena) {
 			if ((e = dec_next(d, &ev[n], &why)) != 0)
 				break;
 			ev[n].time_ns = conv_ns(&s->conv, ev[n].ts);
@@ -878,11 +880,19 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		struct scur *s = &c->s[c->n++];
 		s->stream = (int)i;
 		s->rs = &r->rs[i];
-		s->ev = calloc(BATCH, sizeof(*s->ev));
-		s->d.str = malloc(ARENA);
+		/* Sized by what the stream holds, so that many tiny streams
+		 * cost memory in proportion to the file. A string is never
+		 * longer than its chunk. */
+		uint64_t nev = r->streams[i].events;
+		uint32_t max_raw = s->rs->max_raw;
+		s->cap = nev < BATCH ? (uint32_t)(nev ? nev : 1) : BATCH;
+		s->smax = (max_raw < PMT_MAX_STRING ? max_raw : PMT_MAX_STRING) + 1;
+		s->arena = (max_raw < ARENA - (PMT_MAX_STRING + 1) ? max_raw : ARENA - (PMT_MAX_STRING + 1)) + s->smax;
+		s->ev = calloc(s->cap, sizeof(*s->ev));
+		s->d.str = malloc(s->arena);
 		if (!s->ev || !s->d.str)
 			goto nomem;
-		for (int k = 0; k < BATCH; k++) {
+		for (uint32_t k = 0; k < s->cap; k++) {
 			s->ev[k].level = r->streams[i].level;
 			s->ev[k].cpu = r->streams[i].cpu;
 		}

@@ -21,13 +21,15 @@
 
 void pmtr_damage(pmt_reader *r, uint64_t off, int code, const char *fmt, ...)
 {
-	if (r->info.ndamage >= MAX_DAMAGE)
+	size_t n = r->info.ndamage;
+	if (n >= MAX_DAMAGE)
 		return;
-	if (!r->damage) {
-		r->damage = calloc(MAX_DAMAGE, sizeof(*r->damage));
-		if (!r->damage)
+	if ((n & (n - 1)) == 0) { /* grows at powers of two: 1, 2, 4... */
+		struct pmt_damage *d = realloc(r->damage, (n ? 2 * n : 1) * sizeof(*d));
+		if (!d)
 			return;
-		r->info.damage = r->damage;
+		r->damage = d;
+		r->info.damage = d;
 	}
 	struct pmt_damage *d = &r->damage[r->info.ndamage++];
 	d->offset = off;

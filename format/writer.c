@@ -671,7 +671,9 @@ static struct wstream *get_stream(pmt_writer *w, uint16_t level, uint32_t cpu)
 		return NULL;
 	s->level = level;
 	s->cpu = cpu;
-	s->cap = w->o.chunk_bytes + PMTF_MAX_RECORD;
+	/* Grows up to chunk_bytes + one record as the chunk fills: a level
+	 * with thousands of quiet CPUs costs little. */
+	s->cap = 2 * PMTF_MAX_RECORD;
 	s->raw = malloc(s->cap);
 	if (!s->raw) {
 		free(s);
@@ -729,6 +731,16 @@ int pmt_writer_append(pmt_writer *w, const struct pmt_event *ev)
 		s->last_ts = ev->ts;
 	}
 	struct pmtf_ctx *x = &s->ctx;
+	if (s->cap - s->len < PMTF_MAX_RECORD) {
+		size_t cap = s->cap * 2;
+		if (cap > w->o.chunk_bytes + PMTF_MAX_RECORD)
+			cap = w->o.chunk_bytes + PMTF_MAX_RECORD;
+		uint8_t *raw = realloc(s->raw, cap);
+		if (!raw)
+			return w->err = PMT_ENOMEM;
+		s->raw = raw;
+		s->cap = cap;
+	}
 	uint8_t *p0 = s->raw + s->len, *p = p0 + 1;
 	uint8_t t;
 	p += put_varint(p, ev->ts - s->last_ts);

@@ -9,6 +9,7 @@
 #include "plot/plot.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,11 +211,17 @@ static int make(struct plot *p)
 		n = top;
 	}
 	qsort(sel, (size_t)n, sizeof(*sel), by_pid_tid);
-	int64_t maxv = 1;
+	int64_t maxv = 1, minv = INT64_MAX;
 	for (int i = 0; i < n; i++)
-		for (int c = 0; c < m.ncpu; c++)
+		for (int c = 0; c < m.ncpu; c++) {
 			if (sel[i]->cpu[c] > maxv)
 				maxv = sel[i]->cpu[c];
+			if (sel[i]->cpu[c] > 0 && sel[i]->cpu[c] < minv)
+				minv = sel[i]->cpu[c];
+		}
+	/* Run times spanning more than two decades get a logarithmic colour
+	 * scale: on a linear one the busiest entity leaves the rest white. */
+	int logc = minv < INT64_MAX && (double)maxv / (double)minv > 100;
 	double div;
 	const char *unit = gp_time_unit(maxv, &div);
 	int text = m.ncpu <= 16;
@@ -236,10 +243,13 @@ static int make(struct plot *p)
 				     100.0 * (double)sel[i]->cpu[c] / (double)sel[i]->total;
 			char lab[16] = "";
 			if (text && sel[i]->cpu[c] > 0)
-				snprintf(lab, sizeof(lab), pct >= 0.5 || pct == 0 ? "%.0f%%" : "<1%%",
+				snprintf(lab, sizeof(lab), pct >= 0.5 ? "%.0f%%" : "<1%%",
 					 pct);
 			/* light text on the dark end of the palette */
-			int light = (double)sel[i]->cpu[c] > 0.55 * (double)maxv;
+			double pos = sel[i]->cpu[c] <= 0 ? 0 : logc ?
+				log((double)sel[i]->cpu[c] / (double)minv) / log((double)maxv / (double)minv) :
+				(double)sel[i]->cpu[c] / (double)maxv;
+			int light = pos > 0.55;
 			fprintf(d, "%d %d %.9g %.3f \"%s\" %d\n", c, i, v, pct, lab,
 				light ? 0xffffff : 0x000000);
 		}
@@ -269,17 +279,23 @@ static int make(struct plot *p)
 	fprintf(f, ") scale 0\n");
 	fprintf(f, "set border 0\nset tics scale 0\n");
 	/* sequential blues, luminance falling monotonically: reads in grey */
-	fprintf(f, "set palette defined (0 '#FFFFFF', 1 '#C6E2F5', 2 '#56B4E9', 3 '#0072B2', "
+	/* (a cell with no run time is not drawn: white; the scale starts at a
+	 * faint blue so that the least run time still shows) */
+	fprintf(f, "set palette defined (0 '#E4F0F9', 1 '#C6E2F5', 2 '#56B4E9', 3 '#0072B2', "
 		   "4 '#08306B')\n");
-	fprintf(f, "set cbrange [0:%.9g]\n", (double)maxv / div);
-	fprintf(f, "set cblabel 'run time (%s)' offset 1.2,0\n", unit);
+	if (logc)
+		fprintf(f, "set logscale cb 10\nset cbrange [%.9g:%.9g]\nset format cb '%%g'\n",
+			(double)minv / div * 0.9, (double)maxv / div * 1.1);
+	else
+		fprintf(f, "set cbrange [0:%.9g]\n", (double)maxv / div);
+	fprintf(f, "set cblabel 'run time (%s%s)' offset 1.2,0\n", unit, logc ? ", log scale" : "");
 	fprintf(f, "set colorbox user origin graph 1.03, graph 0 size character 1.2, graph 1\n");
-	fprintf(f, "set rmargin 12\n");
+	fprintf(f, "set rmargin %d\n", logc ? 15 : 12);
 	if (text)
 		fprintf(f, "set label 90 'cell text: share of the row''s run time' at graph 0, "
 			   "graph 1 left font SMALL offset 0,0.9 tc rgb '#555555'\nset tmargin 2\n");
 	gp_notes(p, notes);
-	fprintf(f, "plot '%s' using 1:2:($1-0.47):($1+0.47):($2-0.45):($2+0.45):3 "
+	fprintf(f, "plot '%s' using 1:2:($1-0.47):($1+0.47):($2-0.45):($2+0.45):($3 > 0 ? $3 : NaN) "
 		   "with boxxyerror fc palette fs solid 1.0 noborder",
 		dname);
 	if (text)

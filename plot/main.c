@@ -523,6 +523,10 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no output given (-o)");
 	if (all && ntr != 1)
 		return usage_error("%s", "'all' takes one trace");
+	if (!all && (g->needs & FIG_MULTI) && ntr < 2)
+		return usage_error("'%s' needs two or more traces", g->name);
+	if (!all && !(g->needs & FIG_MULTI) && ntr != 1)
+		return usage_error("'%s' takes one trace (compare draws several)", g->name);
 	/* how many traces a figure takes is a usage matter, as for 'all' */
 	if (!all && (g->needs & FIG_MULTI) && ntr < 2)
 		return usage_error("'%s' needs two or more traces", fig);

@@ -368,7 +368,8 @@ struct pmt_info {
 	const struct pmt_damage *damage;
 };
 
-/* Valid until pmt_reader_close(); ndamage grows as cursors meet damage. */
+/* Valid until pmt_reader_close(); ndamage grows as cursors meet damage (and
+ * the damage array may then move: read it through this struct each time). */
 const struct pmt_info *pmt_reader_info(pmt_reader *r);
 /* Metadata value for key, or NULL. */
 const char *pmt_reader_meta(pmt_reader *r, const char *key);

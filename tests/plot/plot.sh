@@ -169,6 +169,8 @@ check_eq "unknown figure: exit 2" 2 "$(usage nosuch "$TMP/two.pmt" -o "$TMP/x.pd
 check_eq "unknown extension: exit 2" 2 "$(usage timeline "$TMP/two.pmt" -o "$TMP/x.jpg")"
 check_eq "bad --size: exit 2" 2 "$(usage timeline "$TMP/two.pmt" -o "$TMP/x.pdf" --size huge)"
 check_eq "bad --time: exit 2" 2 "$(usage timeline "$TMP/two.pmt" -o "$TMP/x.pdf" --time 5ms,1ms)"
+check_eq "compare with one trace: exit 2" 2 "$(usage compare "$TMP/two.pmt" -o "$TMP/x.pdf")"
+check_eq "timeline with two traces: exit 2" 2 "$(usage timeline "$TMP/two.pmt" "$TMP/one.pmt" -o "$TMP/x.pdf")"
 check_eq "--composed elsewhere: exit 2" 2 "$(usage cosched "$TMP/two.pmt" -o "$TMP/x.pdf" --composed)"
 check_eq "vcpus on a host-only trace: exit 1" 1 "$(usage vcpus "$TMP/one.pmt" -o "$TMP/x.pdf")"
 check_eq "missing trace: exit 1" 1 "$(usage timeline "$TMP/none.pmt" -o "$TMP/x.pdf")"

@@ -9,6 +9,7 @@
 #include "tests/unit/fmt_util.h"
 #include "format/internal.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <zlib.h>
 
@@ -556,6 +557,70 @@ static void test_thread_independent(void)
 	free(m.p);
 }
 
+/* 12,288 streams of one event each (3 levels of 4,096 CPUs): writing and a
+ * merged read cost memory in proportion to the file, not to streams times
+ * the largest buffers. */
+static void test_many_tiny_streams(void)
+{
+	struct membuf m = {0};
+	int err;
+	pmt_writer *w = pmt_writer_open_cb(mem_write, &m, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct pmt_clock k = {.name = "mono", .mult_num = 1, .mult_den = 1};
+	pmt_writer_add_clock(w, &k);
+	for (int l = 0; l < 3; l++) {
+		struct pmt_level lv = {.kind = l ? PMT_LEVEL_GUEST : PMT_LEVEL_HOST, .name = "l",
+				       .ncpus = PMT_MAX_CPUS, .guest_id = -1};
+		CU_ASSERT_EQUAL(pmt_writer_add_level(w, &lv), l);
+	}
+	CU_ASSERT_EQUAL_FATAL(pmt_writer_begin(w), 0);
+#ifndef __SANITIZE_ADDRESS__
+	size_t before = mallinfo2().uordblks;
+#endif
+	for (uint32_t i = 0; i < 3 * PMT_MAX_CPUS; i++) {
+		struct pmt_event e = {.type = PMT_EV_EXIT, .ts = 1000 - i % 1000, .level = (uint16_t)(i / PMT_MAX_CPUS),
+				      .cpu = i % PMT_MAX_CPUS};
+		e.u.exit.tid = i;
+		CU_ASSERT_EQUAL(pmt_writer_append(w, &e), 0);
+	}
+#ifndef __SANITIZE_ADDRESS__
+	size_t used = mallinfo2().uordblks - before;
+	CU_ASSERT(used < (400u << 20)); /* ~20 KB per stream, not 1 MiB */
+#endif
+	CU_ASSERT_EQUAL(pmt_writer_close(w), 0);
+	pmt_reader *r = mem_open(&m, 0, &err, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(pmt_reader_info(r)->nstreams, 3 * PMT_MAX_CPUS);
+#ifndef __SANITIZE_ADDRESS__
+	before = mallinfo2().uordblks;
+#endif
+	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const struct pmt_event *e = pmt_cursor_next(c, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+#ifndef __SANITIZE_ADDRESS__
+	used = mallinfo2().uordblks - before;
+	/* the file is about 1.3 MB: a few hundred bytes per stream */
+	CU_ASSERT(used < 40 * m.len);
+	if (used >= 40 * m.len)
+		printf("\n  merged cursor over %zu streams took %zu bytes (file %zu)\n",
+		       (size_t)(3 * PMT_MAX_CPUS), used, m.len);
+#endif
+	/* time order: ts 1 .. 1000, ties by stream */
+	int64_t last = e->time_ns;
+	size_t n = 1, bad = 0;
+	while ((e = pmt_cursor_next(c, &err)) != NULL) {
+		bad += e->time_ns < last;
+		last = e->time_ns;
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 3 * PMT_MAX_CPUS);
+	CU_ASSERT_EQUAL(bad, 0);
+	pmt_cursor_close(c);
+	pmt_reader_close(r);
+	free(m.p);
+}
+
 void pmt_cu_register(void)
 {
 	CU_pSuite s = CU_add_suite("format damage", suite_init, suite_clean);
@@ -566,6 +631,7 @@ void pmt_cu_register(void)
 	CU_add_test(s, "foreign, empty, future-version and byte-swapped files are refused", test_foreign_files);
 	CU_add_test(s, "events and damage lists are the same with and without the loader thread",
 		    test_thread_independent);
+	CU_add_test(s, "12,288 one-event streams cost memory in proportion to the file", test_many_tiny_streams);
 	CU_pSuite b = CU_add_suite("format beyond 32 bits", NULL, NULL);
 	CU_add_test(b, "a 5 GB file with more than 2^32 events opens by index and reads past 4 GiB",
 		    test_beyond_4gib_and_2p32_events);

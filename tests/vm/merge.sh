@@ -28,6 +28,16 @@ check_eq "guest events on the guest level" "$(streams "$TMP/g.pmt" | sed 's/^0,/
 v=$("$MK" --verify "$TMP/o.pmt" $C)
 check "a given offset maps the clock exactly ($v)" grep -q '^ok: flags 4 uncertainty_ns 0' <<<"$v"
 
+# Two guests of one host, each on its own level, bindings and clock.
+"$MK" "$TMP/h2g.pmt" "$TMP/g2g.pmt" --second "$TMP/h2h.pmt"
+out=$("$M" "$TMP/h2g.pmt" "$TMP/h2h.pmt=h" "$TMP/g2g.pmt=g" -o "$TMP/two.pmt")
+check_eq "two guests merge, each by its pulses" 2 "$(grep -c 'clock: 20 sync pulses' <<<"$out")"
+check "guest g's clock holds its truth" grep -q '^ok: flags 2' <<<"$("$MK" --verify "$TMP/two.pmt" $C g)"
+check "guest h's clock holds its truth" grep -q '^ok: flags 2' <<<"$("$MK" --verify "$TMP/two.pmt" $((C + 1000000007)) h)"
+check "guest g does not fit guest h's clock" grep -q '^bad:' <<<"$("$MK" --verify "$TMP/two.pmt" $C h)"
+"$M" "$TMP/h2g.pmt" "$TMP/g2g.pmt" -o "$TMP/x.pmt" 2>"$TMP/err" >/dev/null
+check "an unnamed guest is refused when the host has several: $(cat "$TMP/err")" grep -q "name it as" "$TMP/err"
+
 # KVM: the host recorded the vCPUs' TSC offset; no pulses needed.
 "$MK" "$TMP/hk.pmt" "$TMP/gk.pmt" --kvm --no-pulses
 out=$("$M" "$TMP/hk.pmt" "$TMP/gk.pmt" -o "$TMP/k.pmt")

@@ -580,7 +580,9 @@ static int draw(struct lanes *L)
 		pats[nk++] = 1;
 	}
 	if (nmarks) {
-		names[nk] = "migration";
+		/* composed: the marks are still the guest's migrations (vCPU changes);
+		 * pCPU changes show as colour changes */
+		names[nk] = L->composed ? "vCPU change" : "migration";
 		colors[nk] = NULL;
 		pats[nk++] = 11;
 	}

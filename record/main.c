@@ -149,6 +149,15 @@ void pmt_rec_request_stop(struct pmt_rec *r)
 
 /* ---------------------------------------------------------------- output */
 
+/* Remove an output that holds nothing worth keeping, but only a regular
+ * file: "-o /dev/null" or a FIFO must survive a failed run. */
+static void unlink_if_regular(const char *path, int fd)
+{
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
 static int out_write(void *opaque, const void *buf, size_t len)
 {
 	struct pmt_rec_priv *p = opaque;
@@ -492,8 +501,8 @@ int main(int argc, char **argv)
 	r->w = pmt_writer_open_cb(out_write, &priv, &wo, &err);
 	if (!r->w) {
 		pmt_rec_err(r, "'%s': cannot start the file: %s", r->out_path, pmt_strerror(err));
+		unlink_if_regular(r->out_path, priv.out_fd);
 		close(priv.out_fd);
-		unlink(r->out_path);
 		status = 1;
 		goto out_free;
 	}
@@ -624,7 +633,7 @@ out_close:
 	if (!began) {
 		/* Nothing recorded: no file rather than an empty one. */
 		pmt_writer_abort(r->w);
-		unlink(r->out_path);
+		unlink_if_regular(r->out_path, priv.out_fd);
 	} else if (r->write_err) {
 		pmt_rec_err(r, "'%s': write failed: %s: free some space or write elsewhere with -o "
 			    "(the file is readable up to its last flush)",

@@ -324,7 +324,9 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		rc = crc;
 	if (rc < 0) {
 		say(msg, msglen, "cannot write '%s': %s", out, pmt_strerror(rc));
-		unlink(out);
+		struct stat st; /* never remove /dev/null or a FIFO given as -o */
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(out);
 		return rc;
 	}
 	return 0;

@@ -47,9 +47,14 @@ for t in $TOOLS; do
 	[ -x "$BIN/$t" ] || { fail "$t: not built"; continue; }
 	warn=$(groff -ww -z -man -Tutf8 "$page" 2>&1)
 	check_eq "$t.1: groff renders it without a warning" "" "$warn"
-	man --warnings -l -Tutf8 "$page" >"$TMP/page" 2>"$TMP/err"; rc=$?
+	if command -v man >/dev/null; then
+		man --warnings -l -Tutf8 "$page" >"$TMP/page" 2>"$TMP/err"; rc=$?
+		check_eq "$t.1: man -l renders it without a warning" "0 " "$rc $(cat "$TMP/err")"
+	else
+		groff -man -Tutf8 "$page" >"$TMP/page" 2>/dev/null
+		skip "$t.1: man missing (make deps installs man-db): rendered with groff only"
+	fi
 	out=$(col -bx <"$TMP/page")
-	check_eq "$t.1: man -l renders it without a warning" "0 " "$rc $(cat "$TMP/err")"
 	opts=OPTIONS
 	[ "$t" = pmt-analyze ] && opts="COMMANDS|COMMON OPTIONS"
 	for s in NAME SYNOPSIS DESCRIPTION "$opts" "EXIT STATUS" EXAMPLES "SEE ALSO"; do

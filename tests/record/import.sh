@@ -37,6 +37,9 @@ rm_text() { rmdir "$TI"; }
 at_exit rm_text
 echo 0 >"$TI/tracing_on"
 echo 16384 >"$TI/buffer_size_kb"
+# The same clock as pmt-record's, so both recordings can be cut to one window.
+tsc=0
+grep -qw x86-tsc "$TI/trace_clock" && echo x86-tsc >"$TI/trace_clock" && tsc=1
 for e in $EVENTS; do echo 1 >"$TI/events/${e%%:*}/${e#*:}/enable"; done
 echo 1 >"$TI/tracing_on"
 
@@ -47,6 +50,7 @@ if command -v trace-cmd >/dev/null && [ -f "$SHARED/bench/ftrace_shim.c" ] &&
 	TCI=pmt-test-tc-$$
 	args=()
 	for e in $EVENTS; do args+=(-e "$e"); done
+	[ $tsc = 1 ] && args+=(-C x86-tsc)
 	LD_PRELOAD=$TMP/shim.so trace-cmd record --file-version 7 --compression zstd -B "$TCI" -b 16384 "${args[@]}" -o "$TMP/t.dat" \
 		>"$TMP/tc.out" 2>&1 &
 	tc=$!
@@ -59,7 +63,8 @@ if command -v trace-cmd >/dev/null && [ -f "$SHARED/bench/ftrace_shim.c" ] &&
 	sleep 0.5
 fi
 
-"$REC" -o "$TMP/p.pmt" -- "$BIN/tests/workloads/mover" $N >"$TMP/mover.out" 2>"$TMP/rec.err"
+"$REC" -o "$TMP/p.pmt" -- sh -c "'$BIN/tests/workloads/mover' $N && '$BIN/tests/workloads/pmt-demo-work' 0.5 4" \
+	>"$TMP/mover.out" 2>"$TMP/rec.err"
 check_eq "pmt-record ran the mover" 0 $?
 tid=$(sed -n 's/^tid=\([0-9]*\).*/\1/p' "$TMP/mover.out")
 
@@ -87,10 +92,43 @@ check_eq "ftrace text of the instance: imported" 0 $?
 check_eq "ftrace text: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/text.pmt")"
 check "ftrace text: summary names the output" grep -q "wrote '$TMP/text.pmt'" "$TMP/imp1.err"
 
+# Every event, not only the mover's: inside pmt-record's time span (less 2 ms
+# at each edge, where the two instances' own time stamps differ by
+# microseconds), the kernel's text and pmt-record hold the same switches,
+# migrations and wakeups.
+if [ $tsc = 1 ]; then
+	"$DUMP" "$TMP/p.pmt" >"$TMP/p.txt"
+	"$DUMP" "$TMP/text.pmt" >"$TMP/t.txt"
+	read -r lo hi < <(awk '$1 == 0 && $3 ~ /^[0-9]+$/ && ($4 == "switch" || $4 == "migrate" || $4 == "wakeup") {
+		if (lo == "" || $3 < lo) lo = $3; if ($3 > hi) hi = $3} END {print lo, hi}' "$TMP/p.txt")
+	freq=$("$BIN/pmt-analyze" info "$TMP/p.pmt" --format csv 2>/dev/null |
+		awk -F, '/^# table: clocks/ {c = 1; next} c == 1 {c = 2; next} c == 2 {print $3; exit}')
+	margin=$(( ${freq:-3000000000} / 500 ))
+	cut_events() {
+		awk -v lo=$((lo + margin)) -v hi=$((hi - margin)) '
+			($4 == "switch" || $4 == "migrate" || $4 == "wakeup") && $3 >= lo && $3 <= hi {
+				$3 = ""; print}' "$1" | sort
+	}
+	cut_events "$TMP/p.txt" >"$TMP/p.cut"
+	cut_events "$TMP/t.txt" >"$TMP/t.cut"
+	n=$(wc -l <"$TMP/p.cut")
+	check "same window: pmt-record has events there ($n)" test "$n" -gt 100
+	check_eq "same window: the kernel's text holds exactly pmt-record's switches, migrations, wakeups" \
+		"0" "$(comm -3 "$TMP/p.cut" "$TMP/t.cut" | wc -l)"
+else
+	skip "no x86-tsc clock: the two recordings cannot be cut to one window"
+fi
+
 if [ -n "$tc" ]; then
 	"$IMP" trace.dat "$TMP/t.dat" -o "$TMP/dat.pmt" 2>"$TMP/imp2.err"
 	check_eq "trace.dat: imported" 0 $?
 	check_eq "trace.dat: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/dat.pmt")"
+	if [ $tsc = 1 ]; then
+		"$DUMP" "$TMP/dat.pmt" >"$TMP/d.txt"
+		cut_events "$TMP/d.txt" >"$TMP/d.cut"
+		check_eq "same window: trace-cmd's trace.dat holds exactly pmt-record's events" \
+			"0" "$(comm -3 "$TMP/p.cut" "$TMP/d.cut" | wc -l)"
+	fi
 	# Cut or damaged trace.dat files: an answer (0 or 1), never a crash.
 	sz=$(stat -c %s "$TMP/t.dat") crashes=0
 	for n in 64 4096 $((sz / 3)) $((sz / 2)) $((sz - 64)); do

@@ -91,10 +91,19 @@ check_eq "kill: the file is recovered by scanning" "recovered=1" \
 	"$(tail -n1 "$TMP/kill.txt" | grep -o 'recovered=[01]')"
 kev=$(tail -n1 "$TMP/kill.txt" | sed 's/.*events=\([0-9]*\).*/\1/')
 check "kill: events of the first two flushes are there ($kev)" test "${kev:-0}" -gt 100
+# (Another engineer's recorder running meanwhile may clean it up first: it is dead.)
+still=0
+[ -d "$INST/pmt-$kpid" ] && still=1
 rec after -o "$TMP/after.pmt" --duration 0.3
 check_eq "kill: the next run succeeds" 0 $?
 check "kill: the next run removed the stale instance" no_instance $kpid
-check "kill: and said so" grep -q "removed the instance 'pmt-$kpid'" "$TMP/after.err"
+if [ $still = 1 ] && ! grep -q "removed the instance 'pmt-$kpid'" "$TMP/after.err"; then
+	# only acceptable when another recorder took it between our look and its start
+	check "kill: and said so (or another recorder removed it first)" \
+		bash -c "! grep -q 'cannot remove' '$TMP/after.err'"
+else
+	ok "kill: and said so"
+fi
 
 # --- SIGINT / SIGTERM: a complete file, no instance -------------------------
 for sig in INT TERM; do

@@ -776,14 +776,13 @@ static int finish(pmt_reader *r, struct opening *o)
 		ord[n++] = i;
 	}
 	qsort_r(ord, n, sizeof(*ord), cmp_chunk, r->chunks);
-	size_t ns = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || cmp_chunk(&ord[i - 1], &ord[i], r->chunks) != 0) {
-			const struct rchunk *a = &r->chunks[ord[i]];
-			const struct rchunk *b = i ? &r->chunks[ord[i - 1]] : NULL;
-			if (!b || a->level != b->level || a->cpu != b->cpu)
-				ns++;
-		}
+	size_t ns = 0; /* streams: runs of equal (level, cpu) in ord */
+	for (size_t i = 0; i < n; i++) {
+		const struct rchunk *a = &r->chunks[ord[i]];
+		const struct rchunk *b = i ? &r->chunks[ord[i - 1]] : NULL;
+		if (!b || a->level != b->level || a->cpu != b->cpu)
+			ns++;
+	}
 	r->streams = calloc(ns ? ns : 1, sizeof(*r->streams));
 	r->rs = calloc(ns ? ns : 1, sizeof(*r->rs));
 	if (!r->streams || !r->rs) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <sys/io.h>
 #define PMT_SYNC_X86 1
 #endif
@@ -110,6 +111,16 @@ static int pulse_once(unsigned port, uint32_t seq, struct pmt_sync_pulse *p)
 	return 0;
 }
 
+/* rdtscp: CPUID 0x80000001, EDX bit 27 (a guest CPU model may lack it). */
+static int have_rdtscp(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000001u)
+		return 0;
+	__get_cpuid(0x80000001u, &a, &b, &c, &d);
+	return (d >> 27) & 1;
+}
+
 int pmt_sync_emit(int marker_fd, unsigned port, unsigned count, uint32_t *seq,
 		  char *err, size_t errlen)
 {
@@ -119,6 +130,11 @@ int pmt_sync_emit(int marker_fd, unsigned port, unsigned count, uint32_t *seq,
 
 	if (port == 0 || port > 0xffff) {
 		snprintf(err, errlen, "sync port 0x%x out of range", port);
+		return -1;
+	}
+	if (!have_rdtscp()) {
+		snprintf(err, errlen, "this CPU has no rdtscp instruction (give the guest a CPU "
+			 "model with it, e.g. QEMU -cpu max)");
 		return -1;
 	}
 	if (ioperm(port, 1, 1) < 0) {

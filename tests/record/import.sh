@@ -50,6 +50,7 @@ if command -v trace-cmd >/dev/null && [ -f "$SHARED/bench/ftrace_shim.c" ] &&
 	TCI=pmt-test-tc-$$
 	args=()
 	for e in $EVENTS; do args+=(-e "$e"); done
+	[ $tsc = 1 ] && args+=(-C x86-tsc)
 	LD_PRELOAD=$TMP/shim.so trace-cmd record --file-version 7 --compression zstd -B "$TCI" -b 16384 "${args[@]}" -o "$TMP/t.dat" \
 		>"$TMP/tc.out" 2>&1 &
 	tc=$!
@@ -122,6 +123,12 @@ if [ -n "$tc" ]; then
 	"$IMP" trace.dat "$TMP/t.dat" -o "$TMP/dat.pmt" 2>"$TMP/imp2.err"
 	check_eq "trace.dat: imported" 0 $?
 	check_eq "trace.dat: same migrations and switch-ins as pmt-record" "$want" "$(counts "$TMP/dat.pmt")"
+	if [ $tsc = 1 ]; then
+		"$DUMP" "$TMP/dat.pmt" >"$TMP/d.txt"
+		cut_events "$TMP/d.txt" >"$TMP/d.cut"
+		check_eq "same window: trace-cmd's trace.dat holds exactly pmt-record's events" \
+			"0" "$(comm -3 "$TMP/p.cut" "$TMP/d.cut" | wc -l)"
+	fi
 	# Cut or damaged trace.dat files: an answer (0 or 1), never a crash.
 	sz=$(stat -c %s "$TMP/t.dat") crashes=0
 	for n in 64 4096 $((sz / 3)) $((sz / 2)) $((sz - 64)); do

@@ -176,6 +176,11 @@ for f in "$MISSING" "$TEXT" "$EMPTY" "$GCUT" "$DIR"; do
 	file_case "pmt-merge: guest $(basename "$f")" $kind "$f" "$M" "$TMP/host.pmt" "$f=vm" --clock-offset vm=0 -o "$TMP/o.pmt"
 done
 check "pmt-merge: nothing written after the errors" test ! -e "$TMP/o.pmt"
+run "$M" -q --tolerant "$TMP/host.pmt" "$GCUT=vm" --clock-offset vm=0 -o "$TMP/tol.pmt"
+check_eq "pmt-merge --tolerant: a truncated guest is merged (exit 0), its damage named" \
+	"0 1" "$RC $(grep -c "^$GCUT: offset [0-9]*: " "$TMP/err")"
+"$A" check "$TMP/tol.pmt" >/dev/null 2>&1
+check_eq "pmt-merge --tolerant: the output is whole" 0 $?
 # Flipped bytes in the host and in the guest file: merged (0) or refused (1,
 # naming the file), never a crash.
 bad=0 runs=0

@@ -612,18 +612,23 @@ int main(int argc, char **argv)
 		const char *dot = strrchr(base, '.');
 		char stem[200];
 		make_stem(stem, sizeof(stem), base, (size_t)(dot - base));
-		if (make_workdir(dir) < 0)
-			return 1;
+		if (make_workdir(dir) < 0) {
+			failed = 1;
+			goto done;
+		}
 		static char outs[PLOT_NFMT][PATH_MAX];
 		snprintf(outs[fmt], sizeof(outs[fmt]), "%s", output);
 		failed = make_one(g, &o, tr, ntr, 1u << fmt, outs, stem) < 0;
 	} else {
 		if (mkdir(output, 0777) < 0 && errno != EEXIST) {
 			plot_err("cannot create '%s': %s", output, strerror(errno));
-			return 1;
+			failed = 1;
+			goto done;
 		}
-		if (make_workdir(output) < 0)
-			return 1;
+		if (make_workdir(output) < 0) {
+			failed = 1;
+			goto done;
+		}
 		o.list = 1;
 		/* figures the trace does not allow: one line per reason */
 		const char *whys[16];
@@ -660,6 +665,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < nwhy && !o.quiet; k++)
 			fprintf(stderr, "pmt-plot: all: not drawn: %s: %s\n", names[k], whys[k]);
 	}
+done: /* every way out frees the traces (LeakSanitizer in make check) */
 	free(tr);
 	free(analyze);
 	return failed ? 1 : 0;

@@ -81,6 +81,7 @@ struct pmt_linux {
 	char *buf;              /* PIPE_BYTES + one sub-buffer                  */
 	size_t subbuf;          /* sub-buffer size in bytes                      */
 	int started, stopped, failed;
+	int percent;            /* buffer_percent set: the raw fds are watched   */
 	char events[512];       /* enabled events, for the metadata             */
 	struct extra_ev *extras[64];
 	unsigned nextras;
@@ -631,7 +632,7 @@ static int open_cpus(struct pmt_linux *l)
 				pmt_rec_warn(l->r, "cannot open the raw buffer of CPU %u: %s", c, strerror(errno));
 			continue;
 		}
-		if (pmt_rec_watch(l->r, &pmt_source_linux, l, cr->fd) < 0) {
+		if (l->percent && pmt_rec_watch(l->r, &pmt_source_linux, l, cr->fd) < 0) {
 			pmt_rec_err(l->r, "cannot watch the raw buffer of CPU %u", c);
 			return -1;
 		}
@@ -691,8 +692,15 @@ static int lx_open(struct pmt_rec *r, void **state)
 		return -1;
 	}
 	if (set_clock(l) < 0 || inst_write(l, "buffer_size_kb", kb) < 0 ||
-	    inst_write(l, "buffer_percent", BUFFER_PERCENT) < 0 || set_cpumask(l) < 0)
+	    set_cpumask(l) < 0)
 		return -1;
+	/* Without buffer_percent (kernels before 5.1) poll says "readable" as
+	 * soon as one event is there: the buffers are then read on the tick
+	 * only, never watched. */
+	l->percent = tracefs_file_exists(l->inst, "buffer_percent") &&
+		     tracefs_instance_file_write(l->inst, "buffer_percent", BUFFER_PERCENT) > 0;
+	if (!l->percent)
+		pmt_rec_warn(r, "this kernel has no buffer_percent: reading once a second (use a big --buffer-size)");
 	l->tep = tep_alloc();
 	if (!l->tep) {
 		pmt_rec_err(r, "out of memory");

@@ -68,6 +68,7 @@ static void help(void)
 	       "  -o, --output OUT.pmt         the merged file (written only if every input fits)\n"
 	       "      --clock-offset NAME=NS   guest NAME's clock plus NS ns is host time (skips pulses)\n"
 	       "      --bind NAME=TID0,TID1,.. host threads of guest NAME's vCPUs 0, 1, ...\n"
+	       "      --tolerant               merge what a damaged or truncated input still holds\n"
 	       "  -q, --quiet                  no summary line per guest\n"
 	       "  -h, --help                   this help\n\n"
 	       "A guest's clock is mapped by --clock-offset, else by KVM's TSC offset when the\n"
@@ -123,12 +124,15 @@ static void parse_kv(char *arg, const char *opt, struct opt_kv *kv, size_t *n)
 	(*n)++;
 }
 
+/* --tolerant: take what a damaged or truncated input still holds. */
+static int tolerant;
+
 static pmt_reader *open_in(const char *path)
 {
 	int err = 0;
 	char msg[200] = "";
 	errno = 0;
-	pmt_reader *r = pmt_reader_open_ex(path, 0, &err, msg, sizeof(msg));
+	pmt_reader *r = pmt_reader_open_ex(path, tolerant ? PMT_OPEN_TOLERANT : 0, &err, msg, sizeof(msg));
 	if (!r && !strncmp(msg, "offset ", 7)) {
 		fprintf(stderr, "%s: %s\n", path, msg); /* damage: FILE: offset N: what */
 		die_quiet();
@@ -141,10 +145,12 @@ static pmt_reader *open_in(const char *path)
 	for (size_t i = 0; i < in->ndamage; i++)
 		fprintf(stderr, "%s: offset %llu: %s\n", path,
 			(unsigned long long)in->damage[i].offset, in->damage[i].what);
-	if (in->ndamage)
+	if (in->ndamage && !tolerant)
 		die_quiet();
-	if (in->recovered)
-		die(path, "no valid footer (a truncated file?)");
+	if (in->recovered && !in->ndamage)
+		fprintf(stderr, TOOL ": '%s': no valid footer: recovered from its complete chunks\n", path);
+	if (in->recovered && !tolerant)
+		die_quiet();
 	return r;
 }
 
@@ -188,6 +194,7 @@ int main(int argc, char **argv)
 		{"clock-offset", required_argument, NULL, 'c'},
 		{"bind", required_argument, NULL, 'b'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"tolerant", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -204,6 +211,7 @@ int main(int argc, char **argv)
 		case 'c': parse_kv(optarg, "clock-offset", offs, &noffs); break;
 		case 'b': parse_kv(optarg, "bind", binds, &nbinds); break;
 		case 'q': quiet = 1; break;
+		case 't': tolerant = 1; break;
 		case 'h': help(); break;
 		case ':': usage_err("option '%s' needs a value", argv[optind - 1]); break;
 		case '?': /* optopt: the unknown short option; a long one's id or 0 */

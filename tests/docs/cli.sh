@@ -138,6 +138,27 @@ for c in $cmds; do
 done
 pmt_cases "pmt-analyze FILE (the summary)" "$A" @
 
+# Flipped bytes all over a small two-level trace: every command gives an
+# answer (0, or 1 with the damage named), never a crash or a usage error.
+size=$(stat -c %s "$TMP/two.pmt") bad=0 runs=0
+for ((off = 0; off < size; off += 97)); do
+	cp "$TMP/two.pmt" "$TMP/flip.pmt"
+	printf '\xa5\x5a' | dd of="$TMP/flip.pmt" bs=1 seek=$off conv=notrunc status=none
+	for c in $cmds; do
+		args=("$c" "$TMP/flip.pmt")
+		[ "$c" = export ] && args+=(--to csv "$TMP/x")
+		[ "$c" = diff ] && args+=("$TMP/two.pmt")
+		for tol in "" --tolerant; do
+			run "$A" "${args[@]}" $tol
+			runs=$((runs + 1))
+			if [ $RC -gt 1 ] || { [ $RC -eq 1 ] && ! grep -q "flip.pmt" "$TMP/err" "$TMP/out"; }; then
+				bad=$((bad + 1)); echo "offset $off: $c $tol: exit $RC: $(head -c 300 "$TMP/err")"
+			fi
+		done
+	done
+done
+check_eq "pmt-analyze: $runs runs on flipped bytes: no crash, exit 1 names the file" 0 "$bad"
+
 # --------------------------------------------------------------- pmt-merge
 M=$BIN/pmt-merge
 help_case "pmt-merge" "$M" --help
@@ -155,6 +176,27 @@ for f in "$MISSING" "$TEXT" "$EMPTY" "$GCUT" "$DIR"; do
 	file_case "pmt-merge: guest $(basename "$f")" $kind "$f" "$M" "$TMP/host.pmt" "$f=vm" --clock-offset vm=0 -o "$TMP/o.pmt"
 done
 check "pmt-merge: nothing written after the errors" test ! -e "$TMP/o.pmt"
+run "$M" -q --tolerant "$TMP/host.pmt" "$GCUT=vm" --clock-offset vm=0 -o "$TMP/tol.pmt"
+check_eq "pmt-merge --tolerant: a truncated guest is merged (exit 0), its damage named" \
+	"0 1" "$RC $(grep -c "^$GCUT: offset [0-9]*: " "$TMP/err")"
+"$A" check "$TMP/tol.pmt" >/dev/null 2>&1
+check_eq "pmt-merge --tolerant: the output is whole" 0 $?
+# Flipped bytes in the host and in the guest file: merged (0) or refused (1,
+# naming the file), never a crash.
+bad=0 runs=0
+for f in host guest; do
+	size=$(stat -c %s "$TMP/$f.pmt")
+	for ((off = 0; off < size; off += 61)); do
+		cp "$TMP/host.pmt" "$TMP/fh.pmt"; cp "$TMP/guest.pmt" "$TMP/fg.pmt"
+		printf '\xa5\x5a' | dd of="$TMP/f${f:0:1}.pmt" bs=1 seek=$off conv=notrunc status=none
+		run "$M" -q "$TMP/fh.pmt" "$TMP/fg.pmt=vm" --clock-offset vm=0 -o "$TMP/fm.pmt"
+		runs=$((runs + 1))
+		if [ $RC -gt 1 ] || { [ $RC -eq 1 ] && ! grep -q "f[hg].pmt" "$TMP/err"; }; then
+			bad=$((bad + 1)); echo "$f offset $off: exit $RC: $(head -c 300 "$TMP/err")"
+		fi
+	done
+done
+check_eq "pmt-merge: $runs runs on flipped bytes: no crash, exit 1 names the file" 0 "$bad"
 
 # ---------------------------------------------------------------- pmt-plot
 P=$BIN/pmt-plot

@@ -100,15 +100,25 @@ if [ $tsc = 1 ]; then
 	"$DUMP" "$TMP/p.pmt" >"$TMP/p.txt"
 	"$DUMP" "$TMP/text.pmt" >"$TMP/t.txt"
 	read -r lo hi < <(awk '$1 == 0 && $3 ~ /^[0-9]+$/ && ($4 == "switch" || $4 == "migrate" || $4 == "wakeup") {
-		if (lo == "" || $3 < lo) lo = $3; if ($3 > hi) hi = $3} END {print lo, hi}' "$TMP/p.txt")
+		if (lo == "" || $3 < lo) lo = $3; if ($3 > hi) hi = $3} END {printf "%.0f %.0f\n", lo, hi}' "$TMP/p.txt")
 	freq=$("$BIN/pmt-analyze" info "$TMP/p.pmt" --format csv 2>/dev/null |
 		awk -F, '/^# table: clocks/ {c = 1; next} c == 1 {c = 2; next} c == 2 {print $3; exit}')
 	margin=$(( ${freq:-3000000000} / 500 ))
+	# Cut in the middle of the widest gap between events near each edge: the
+	# two instances time-stamp one event microseconds apart, never across a
+	# gap that wide.
+	read -r clo chi < <(awk -v lo=$((lo + margin)) -v hi=$((hi - margin)) -v m=$margin '
+		$1 == 0 && ($4 == "switch" || $4 == "migrate" || $4 == "wakeup") {print $3}' "$TMP/p.txt" |
+		sort -n | awk -v lo=$((lo + margin)) -v hi=$((hi - margin)) -v m=$margin '
+		NR > 1 && $1 > lo && $1 < lo + m && $1 - prev > g1 {g1 = $1 - prev; c1 = prev + int(g1 / 2)}
+		NR > 1 && prev > hi - m && prev < hi && $1 - prev > g2 {g2 = $1 - prev; c2 = prev + int(g2 / 2)}
+		{prev = $1} END {printf "%.0f %.0f\n", c1, c2}')
 	cut_events() {
-		awk -v lo=$((lo + margin)) -v hi=$((hi - margin)) '
+		awk -v lo="$clo" -v hi="$chi" '
 			($4 == "switch" || $4 == "migrate" || $4 == "wakeup") && $3 >= lo && $3 <= hi {
 				$3 = ""; print}' "$1" | sort
 	}
+	echo "# window $lo $hi cut $clo $chi margin $margin"
 	cut_events "$TMP/p.txt" >"$TMP/p.cut"
 	cut_events "$TMP/t.txt" >"$TMP/t.cut"
 	n=$(wc -l <"$TMP/p.cut")

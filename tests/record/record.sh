@@ -85,7 +85,11 @@ sleep 2.6
 kill -9 $kpid
 wait $kpid 2>/dev/null
 [ -n "$kchild" ] && kill $kchild 2>/dev/null # its orphaned workload, by pid
-check "kill: the instance of the killed recorder is still there" test -d "$INST/pmt-$kpid"
+if [ -d "$INST/pmt-$kpid" ]; then
+	ok "kill: the instance of the killed recorder is still there"
+else # any recorder on the machine (other engineers' tests) removes dead instances
+	skip "kill: another recorder removed the killed one's instance already"
+fi
 "$DUMP" "$TMP/kill.pmt" >"$TMP/kill.txt" 2>"$TMP/kill.dumperr"
 check_eq "kill: the file is recovered by scanning" "recovered=1" \
 	"$(tail -n1 "$TMP/kill.txt" | grep -o 'recovered=[01]')"

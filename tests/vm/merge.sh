@@ -28,6 +28,12 @@ check_eq "guest events on the guest level" "$(streams "$TMP/g.pmt" | sed 's/^0,/
 v=$("$MK" --verify "$TMP/o.pmt" $C)
 check "a given offset maps the clock exactly ($v)" grep -q '^ok: flags 4 uncertainty_ns 0' <<<"$v"
 
+# A host recorded in ns ('mono'): the rate is fitted around the guest TSC's frequency.
+"$MK" "$TMP/hm.pmt" "$TMP/gm.pmt" --host-mono
+"$M" -q "$TMP/hm.pmt" "$TMP/gm.pmt" -o "$TMP/mm.pmt"
+v=$("$MK" --verify "$TMP/mm.pmt" $C)
+check "a host in mono ns: the fitted clock holds the truth ($v)" grep -q '^ok: flags 2 ' <<<"$v"
+
 # Two guests of one host, each on its own level, bindings and clock.
 "$MK" "$TMP/h2g.pmt" "$TMP/g2g.pmt" --second "$TMP/h2h.pmt"
 out=$("$M" "$TMP/h2g.pmt" "$TMP/h2h.pmt=h" "$TMP/g2g.pmt=g" -o "$TMP/two.pmt")

@@ -3,7 +3,7 @@
  * relation, for pmt-merge's tests without a VM (tests/vm/merge.sh).
  *
  *   mkpair HOST.pmt GUEST.pmt [--offset C] [--second GUEST2.pmt] [--no-vm]
- *          [--no-pulses] [--bad-pulse] [--drop-write] [--kvm]
+ *          [--no-pulses] [--bad-pulse] [--drop-write] [--kvm] [--host-mono]
  *   mkpair --verify MERGED.pmt C [NAME]
  *
  * Both levels tick at 2.4 GHz (x86-tsc, 5/12 ns per tick, raw 0 = 0 ns).
@@ -17,7 +17,9 @@
  * late; --drop-write: the host misses one write; --kvm: the host file has
  * KVM's debugfs TSC offset (C) and an identity scaling (ratio 2^48, 48 frac
  * bits) as pmt-record --vm writes them; --second: a second guest 'h' (threads
- * 201, 202, offset C + 1000000007) in GUEST2.pmt. Guest switches happen while
+ * 201, 202, offset C + 1000000007) in GUEST2.pmt; --host-mono: the host
+ * recorded with a nanosecond clock ('mono'), so the rate must come from the
+ * guest clock's frequency and the pulses. Guest switches happen while
  * their vCPU thread runs.
  * --verify checks the merged file's guest NAME (default g) clock against the
  * truth (C is that guest's offset) at both ends
@@ -50,6 +52,17 @@ static void check(int rc, const char *what)
 }
 
 static const struct pmt_clock tsc = {"x86-tsc", 2400000000u, 0, 0, 5, 12, 0, 0};
+static const struct pmt_clock mono = {"mono", 1000000000u, 0, 0, 1, 1, 0, 0};
+static int host_mono; /* --host-mono: the host recorded in ns, not ticks */
+
+/* Append a host event given in ticks. */
+static int happend(pmt_writer *h, struct pmt_event *e)
+{
+	struct pmt_event x = *e;
+	if (host_mono)
+		x.ts = x.ts * 5 / 12;
+	return pmt_writer_append(h, &x);
+}
 
 static int verify(const char *path, uint64_t c, const char *name)
 {
@@ -116,6 +129,8 @@ int main(int argc, char **argv)
 			drop = 1;
 		else if (strcmp(argv[i], "--kvm") == 0)
 			kvm = 1;
+		else if (strcmp(argv[i], "--host-mono") == 0)
+			host_mono = 1;
 		else {
 			fprintf(stderr, "mkpair: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -125,7 +140,7 @@ int main(int argc, char **argv)
 	if (!h)
 		check(err, argv[1]);
 	struct pmt_level hl = {0, PMT_LEVEL_HOST, 0, "host", 2, NULL, -1};
-	check(pmt_writer_add_clock(h, &tsc), "clock");
+	check(pmt_writer_add_clock(h, host_mono ? &mono : &tsc), "clock");
 	check(pmt_writer_add_level(h, &hl), "level");
 	for (int k = 0; k < ng; k++) {
 		uint64_t ck = c + (uint64_t)k * 1000000007ull; /* guest k's offset */
@@ -182,7 +197,7 @@ int main(int argc, char **argv)
 				e.type = PMT_EV_SWITCH;
 				e.ts = r0;
 				e.u.sw.next_tid = tid;
-				check(pmt_writer_append(h, &e), "event");
+				check(happend(h, &e), "event");
 				struct pmt_event ge = {0};
 				ge.cpu = v;
 				ge.type = PMT_EV_SWITCH;
@@ -217,14 +232,14 @@ int main(int argc, char **argv)
 					hw.u.hv.a = 0x3e8;
 					hw.u.hv.b = 8;
 					if (!(drop && np[k] == 7))
-						check(pmt_writer_append(h, &hw), "event");
+						check(happend(h, &hw), "event");
 					np[k]++;
 				}
 				e.ts = r0 + 4800000; /* 2 ms */
 				e.u.sw.prev_tid = tid;
 				e.u.sw.prev_state = PMT_STATE_SLEEPING;
 				e.u.sw.next_tid = 0;
-				check(pmt_writer_append(h, &e), "event");
+				check(happend(h, &e), "event");
 			}
 	}
 	check(pmt_writer_close(h), "close");

@@ -39,7 +39,23 @@ vm_initramfs || { fail "cannot build the initramfs"; finish; }
 flock -u 9
 
 HOST_PID=
-stop_host() { [ -n "$HOST_PID" ] && kill -INT "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null; HOST_PID=; }
+# SIGINT, then up to 60 s to drain; a recorder that cannot keep up (a
+# sanitized build on a loaded machine) is killed rather than waited for.
+stop_host() {
+	[ -n "$HOST_PID" ] || return 0
+	kill -INT "$HOST_PID" 2>/dev/null
+	local i
+	for i in $(seq 600); do
+		kill -0 "$HOST_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$HOST_PID" 2>/dev/null; then
+		echo "    the host recorder did not stop in 60 s: killed"
+		kill -KILL "$HOST_PID" 2>/dev/null
+	fi
+	wait "$HOST_PID" 2>/dev/null
+	HOST_PID=
+}
 at_exit stop_host
 at_exit vm_kill
 

@@ -35,6 +35,8 @@ static void pin(int cpu)
 static void *run(void *arg)
 {
 	(void)arg;
+	/* Named by itself before its first move: no race with the creator. */
+	pthread_setname_np(pthread_self(), "pmt-mover");
 	mover_tid = (pid_t)syscall(SYS_gettid);
 	for (long i = 0; i < moves; i++) {
 		pin((int)((i + 1) % 2));
@@ -64,7 +66,6 @@ int main(int argc, char **argv)
 		perror("mover: pthread_create");
 		return 1;
 	}
-	pthread_setname_np(t, "pmt-mover");
 	pthread_join(t, NULL);
 	printf("tid=%d moves=%ld\n", (int)mover_tid, moves);
 	return 0;

@@ -282,14 +282,29 @@ void table_set_s(struct table *t, int col, const char *s)
 	set_cell(t, col, s ? s : "");
 }
 
-/* Decimal digits of v at the end of buf[32]; returns the start. */
+/* Decimal digits of v at the end of buf[32]; returns the start. Two digits
+ * per division: timelines format millions of numbers. */
 static char *fmt_u64(char *end, uint64_t v)
 {
+	static const char d2[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	*--end = 0;
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		end[0] = d2[2 * r];
+		end[1] = d2[2 * r + 1];
+	}
+	if (v >= 10) {
+		end -= 2;
+		end[0] = d2[2 * v];
+		end[1] = d2[2 * v + 1];
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 

@@ -26,10 +26,18 @@ struct table {
 	char **sbuf;       /* TABLE_STREAM: one reusable buffer per column, cur[c]
 			      points into it (no allocation per row)            */
 	size_t *scap;
+	int *sw;           /* TABLE_STREAM text widths (stream_width), computed
+			      once rather than per row                          */
 	char ***rows;      /* buffered rows                                      */
 	size_t nrows, cap;
 	size_t streamed;   /* rows printed (TABLE_STREAM)                         */
 	int header_done;
+	char *line;        /* text/csv rows are assembled here and written with
+			      one fwrite: per-cell stdio calls cost more than
+			      the analysis on long timelines                    */
+	size_t llen, lcap;
+	uint64_t plain;    /* bit c: cell c of the current row is a formatted
+			      number (columns 0..63; no control characters)  */
 };
 
 int out_format_parse(const char *s)
@@ -215,11 +223,14 @@ struct table *out_table(struct out *o, const char *name, const char *title,
 	if (flags & TABLE_STREAM) {
 		t->sbuf = calloc((size_t)ncols, sizeof(*t->sbuf));
 		t->scap = calloc((size_t)ncols, sizeof(*t->scap));
-		if (!t->sbuf || !t->scap) {
+		t->sw = calloc((size_t)ncols, sizeof(*t->sw));
+		if (!t->sbuf || !t->scap || !t->sw) {
 			free(t->sbuf);
 			free(t->scap);
+			free(t->sw);
 			t->sbuf = NULL;
 			t->scap = NULL;
+			t->sw = NULL;
 			t->flags &= ~TABLE_STREAM; /* buffered still works */
 		}
 	}
@@ -231,6 +242,8 @@ static void set_text(struct table *t, int col, const char *s, size_t len)
 {
 	if (!t || col < 0 || col >= t->ncols)
 		return;
+	if (col < 64)
+		t->plain &= ~((uint64_t)1 << col);
 	if (t->sbuf) {
 		if (t->scap[col] < len + 1) {
 			size_t cap = len + 1 < 32 ? 32 : len + 1;
@@ -280,6 +293,13 @@ static char *fmt_u64(char *end, uint64_t v)
 	return end;
 }
 
+/* After set_text() of a formatted integer: print it without scanning. */
+static void set_plain(struct table *t, int col)
+{
+	if (t && col >= 0 && col < 64 && col < t->ncols)
+		t->plain |= (uint64_t)1 << col;
+}
+
 void table_set_i(struct table *t, int col, int64_t v)
 {
 	char buf[32];
@@ -287,6 +307,7 @@ void table_set_i(struct table *t, int col, int64_t v)
 	if (v < 0)
 		*--p = '-';
 	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
+	set_plain(t, col);
 }
 
 void table_set_u(struct table *t, int col, uint64_t v)
@@ -294,6 +315,7 @@ void table_set_u(struct table *t, int col, uint64_t v)
 	char buf[32];
 	char *p = fmt_u64(buf + sizeof(buf), v);
 	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
+	set_plain(t, col);
 }
 
 void table_set_f(struct table *t, int col, double v)
@@ -321,6 +343,94 @@ void table_set_null(struct table *t, int col)
 static int is_num(const struct col *c)
 {
 	return c->type != COL_STR;
+}
+
+/* Room for n more bytes in the row line; 0 when out of memory (the row is
+ * then dropped and the document marked as failed). */
+static int line_room(struct table *t, size_t n)
+{
+	if (t->llen + n <= t->lcap)
+		return 1;
+	size_t cap = t->lcap ? t->lcap : 256;
+	while (cap < t->llen + n)
+		cap *= 2;
+	char *b = realloc(t->line, cap);
+	if (!b) {
+		t->o->err = 1;
+		return 0;
+	}
+	t->line = b;
+	t->lcap = cap;
+	return 1;
+}
+
+static void line_pad(struct table *t, int n)
+{
+	if (n > 0 && line_room(t, (size_t)n)) {
+		memset(t->line + t->llen, ' ', (size_t)n);
+		t->llen += (size_t)n;
+	}
+}
+
+/* The same bytes text_str() writes, into the row line. plain: s is known to
+ * hold no control characters (a number formatted here), copy it whole. */
+static void line_text(struct table *t, const char *s, int width, int right, int plain)
+{
+	size_t n = strlen(s);
+	if (right)
+		line_pad(t, width - (int)n);
+	if (plain && line_room(t, n)) {
+		memcpy(t->line + t->llen, s, n);
+		t->llen += n;
+		return;
+	}
+	if (line_room(t, n)) {
+		char *d = t->line + t->llen;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		}
+		t->llen += n;
+	}
+	if (!right)
+		line_pad(t, width - (int)n);
+}
+
+/* The same bytes csv_str() writes, into the row line. */
+static void line_csv(struct table *t, const char *s)
+{
+	size_t n = strlen(s);
+	if (!strpbrk(s, ",\"\n\r") && s[0] != ' ' && s[0] != '#') {
+		if (line_room(t, n)) {
+			memcpy(t->line + t->llen, s, n);
+			t->llen += n;
+		}
+		return;
+	}
+	if (!line_room(t, 2 * n + 2))
+		return;
+	char *d = t->line + t->llen;
+	*d++ = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			*d++ = '"';
+		*d++ = *s;
+	}
+	*d++ = '"';
+	t->llen = (size_t)(d - t->line);
+}
+
+static void line_char(struct table *t, char c)
+{
+	if (line_room(t, 1))
+		t->line[t->llen++] = c;
+}
+
+static void line_flush(struct table *t)
+{
+	if (t->llen)
+		fwrite_unlocked(t->line, 1, t->llen, t->o->f);
+	t->llen = 0;
 }
 
 static void print_json_row(struct table *t, char **row)
@@ -359,27 +469,29 @@ static void print_csv_header(struct table *t)
 
 static void print_csv_row(struct table *t, char **row)
 {
-	FILE *f = t->o->f;
 	for (int c = 0; c < t->ncols; c++) {
 		if (c)
-			fputc(',', f);
+			line_char(t, ',');
 		if (row[c])
-			csv_str(f, row[c]);
+			line_csv(t, row[c]);
 	}
-	fputc('\n', f);
+	line_char(t, '\n');
+	line_flush(t);
 }
 
-static void print_text_row(struct table *t, char **row, const int *w)
+/* plain: the mask of cells known to be numbers (0: scan every cell). */
+static void print_text_row(struct table *t, char **row, const int *w, uint64_t plain)
 {
-	FILE *f = t->o->f;
 	for (int c = 0; c < t->ncols; c++) {
 		int last = c == t->ncols - 1;
 		const char *s = row[c] ? row[c] : "-";
-		text_str(f, s, last && !is_num(&t->cols[c]) ? 0 : w[c], is_num(&t->cols[c]));
+		int num = row[c] && c < 64 && ((plain >> c) & 1);
+		line_text(t, s, last && !is_num(&t->cols[c]) ? 0 : w[c], is_num(&t->cols[c]), num);
 		if (!last)
-			fputs("  ", f);
+			line_pad(t, 2);
 	}
-	fputc('\n', f);
+	line_char(t, '\n');
+	line_flush(t);
 }
 
 static void print_text_header(struct table *t, const int *w)
@@ -416,10 +528,9 @@ static void stream_header(struct table *t)
 		json_key(o, t->name);
 		fputs("[", o->f);
 	} else {
-		int w[t->ncols];
 		for (int c = 0; c < t->ncols; c++)
-			w[c] = stream_width(&t->cols[c]);
-		print_text_header(t, w);
+			t->sw[c] = stream_width(&t->cols[c]);
+		print_text_header(t, t->sw);
 	}
 }
 
@@ -437,14 +548,12 @@ void table_end_row(struct table *t)
 			fputs(t->streamed ? ",\n  " : "\n  ", o->f);
 			print_json_row(t, t->cur);
 		} else {
-			int w[t->ncols];
-			for (int c = 0; c < t->ncols; c++)
-				w[c] = stream_width(&t->cols[c]);
-			print_text_row(t, t->cur, w);
+			print_text_row(t, t->cur, t->sw, t->plain);
 		}
 		t->streamed++;
 		for (int c = 0; c < t->ncols; c++)
 			t->cur[c] = NULL; /* the buffers stay for the next row */
+		t->plain = 0;
 		return;
 	}
 	if (t->nrows == t->cap) {
@@ -519,7 +628,7 @@ static void print_buffered(struct table *t)
 	}
 	print_text_header(t, w);
 	for (size_t r = 0; r < t->nrows; r++)
-		print_text_row(t, t->rows[r], w);
+		print_text_row(t, t->rows[r], w, 0);
 }
 
 void table_close(struct table *t)
@@ -545,6 +654,8 @@ void table_close(struct table *t)
 		free(t->sbuf ? t->sbuf[c] : t->cur[c]);
 	free(t->sbuf);
 	free(t->scap);
+	free(t->sw);
+	free(t->line);
 	free(t->cur);
 	free(t->rows);
 	free(t->cols);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/docs/cli.sh - the command-line conventions of every tool and
-# subcommand (helpers' guide, "Tools"; STYLE.md, "Command-line tools"):
+# subcommand (README.md, "Manual pages and command-line conventions"):
 #   --help exits 0 with the usage on stdout;
 #   an unknown option or subcommand, a missing value or argument: exit 2 and
 #   one line on stderr;
@@ -33,8 +33,8 @@ TEXT=$TMP/text.pmt; printf 'root:x:0:0:root:/root:/bin/bash\nnot a trace\n' >"$T
 EMPTY=$TMP/empty.pmt; : >"$EMPTY"
 CUTIDX=$TMP/cut-index.pmt; head -c $(($(stat -c %s "$TMP/two.pmt") - 100)) "$TMP/two.pmt" >"$CUTIDX"
 CUTCHK=$TMP/cut-chunk.pmt; head -c $(($(stat -c %s "$S/vm-tcg-free.pmt") / 2)) "$S/vm-tcg-free.pmt" >"$CUTCHK"
-# A directory where a file is expected (not one of the four cases asked,
-# but a classic way to read garbage or a stale errno).
+# A directory where a file is expected (a classic way to read garbage or to
+# report a stale errno).
 DIR=$TMP/dir.pmt; mkdir "$DIR"
 # The same damage in a host file for pmt-merge (guest files are one machine).
 HCUT=$TMP/host-cut.pmt; head -c $(($(stat -c %s "$TMP/host.pmt") - 100)) "$TMP/host.pmt" >"$HCUT"

@@ -4,14 +4,17 @@
  * pmt_reader_check.
  *
  * Hot path: one decoded event per stream lives in the cursor; the merged
- * cursor keeps the streams in a binary heap keyed by (time_ns, stream) and
- * advances a stream only on the call after its event was handed out, so the
+ * cursor keeps the streams in a tournament (winner) tree keyed by (time_ns,
+ * stream): taking an event replays one leaf-to-root path, one comparison per
+ * level and no branch on the outcome (a binary heap needs two comparisons
+ * per level, and with many CPUs most events move its root), and it advances a stream only on the call after its event was handed out, so the
  * event (and its strings) stay valid until the next call. No allocation per
  * event: each stream owns one compressed and one raw buffer, sized for its
  * largest chunk.
  */
 #include "reader.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +494,7 @@ static int dec_end(const struct dec *d, const struct rchunk *c, const char **why
 struct scur {
 	int64_t key;              /* ev[i].time_ns */
 	int stream;
+	size_t leaf;              /* its leaf in the cursor's tree (K + index) */
 	uint32_t i, n;            /* ev[i] is the stream's next event; i < n */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
@@ -542,8 +546,16 @@ struct pmt_cursor {
 	pmt_reader *r;
 	size_t n;
 	struct scur *s;
-	struct scur **heap;
-	size_t nheap;
+	struct scur **heap;       /* start/seek: the streams with events, then */
+	size_t nheap;             /* built into the tree (tt_build)            */
+	struct scur **win;        /* tournament tree, 1-based: win[K + i] is
+				     s[i], or &none once it has no more events;
+				     win[j] is the earlier of win[2j] and
+				     win[2j + 1], win[1] the next event's      */
+	size_t K;                 /* leaves: a power of two >= n */
+	struct scur none;         /* after every event: key INT64_MAX, stream
+				     INT_MAX (a real key INT64_MAX still wins:
+				     its stream is smaller)                    */
 	struct scur *pending;     /* handed out last: advance on the next call */
 	int started;
 	int err;
@@ -813,30 +825,30 @@ static inline int before(const struct scur *a, const struct scur *b)
 	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
-static inline void sift_down(pmt_cursor *c, size_t i)
+/* Leaf j now holds x (its stream after the key changed, or &none): replay
+ * the path to the root; returns the new winner. */
+static inline struct scur *tt_replay(pmt_cursor *c, size_t j, struct scur *x)
 {
-	struct scur **h = c->heap;
-	size_t n = c->nheap;
-	struct scur *x = h[i];
-	for (;;) {
-		size_t l = 2 * i + 1;
-		if (l >= n)
-			break;
-		size_t m = l;
-		if (l + 1 < n && before(h[l + 1], h[l]))
-			m = l + 1;
-		if (!before(h[m], x))
-			break;
-		h[i] = h[m];
-		i = m;
+	struct scur **w = c->win;
+	w[j] = x;
+	for (; j > 1; j >>= 1) {
+		struct scur *y = w[j ^ 1];
+		x = before(y, x) ? y : x;
+		w[j >> 1] = x;
 	}
-	h[i] = x;
+	return x;
 }
 
-static void heap_build(pmt_cursor *c)
+/* The tree over the nheap streams listed in heap (the others are out). */
+static void tt_build(pmt_cursor *c)
 {
-	for (size_t i = c->nheap / 2; i-- > 0;)
-		sift_down(c, i);
+	struct scur **w = c->win;
+	for (size_t i = 0; i < c->K; i++)
+		w[c->K + i] = &c->none;
+	for (size_t k = 0; k < c->nheap; k++)
+		w[c->heap[k]->leaf] = c->heap[k];
+	for (size_t j = c->K; j-- > 1;)
+		w[j] = before(w[2 * j + 1], w[2 * j]) ? w[2 * j + 1] : w[2 * j];
 }
 
 static void sc_reset(struct scur *s)
@@ -857,6 +869,7 @@ static void cursor_free(pmt_cursor *c)
 	}
 	free(c->s);
 	free(c->heap);
+	free(c->win);
 	free(c);
 }
 
@@ -872,12 +885,20 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 			n++;
 	c->s = calloc(n ? n : 1, sizeof(*c->s));
 	c->heap = calloc(n ? n : 1, sizeof(*c->heap));
-	if (!c->s || !c->heap)
+	for (c->K = 1; c->K < n; c->K *= 2)
+		;
+	c->win = malloc(2 * c->K * sizeof(*c->win));
+	if (!c->s || !c->heap || !c->win)
 		goto nomem;
+	c->none.key = INT64_MAX;
+	c->none.stream = INT_MAX;
+	for (size_t j = 0; j < 2 * c->K; j++)
+		c->win[j] = &c->none; /* empty until start or seek */
 	for (size_t i = 0; i < r->info.nstreams; i++) {
 		if (!(single >= 0 ? (int)i == single : (!want || want[i])))
 			continue;
-		struct scur *s = &c->s[c->n++];
+		struct scur *s = &c->s[c->n];
+		s->leaf = c->K + c->n++;
 		s->stream = (int)i;
 		s->rs = &r->rs[i];
 		/* Sized by what the stream holds, so that many tiny streams
@@ -940,7 +961,7 @@ static int start(pmt_cursor *c)
 		if (e > 0)
 			c->heap[c->nheap++] = &c->s[i];
 	}
-	heap_build(c);
+	tt_build(c);
 	c->started = 1;
 	c->pending = NULL;
 	return 0;
@@ -949,20 +970,12 @@ static int start(pmt_cursor *c)
 const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 {
 	/* Fast path: the stream handed out last has more decoded events (a
-	 * pending stream implies no error), and at most two streams remain. */
+	 * pending stream implies no error): replay its path in the tree. */
 	struct scur *p;
-	if (c && (p = c->pending) != NULL && p->i + 1 < p->n && c->nheap <= 2) {
+	if (c && (p = c->pending) != NULL && p->i + 1 < p->n) {
 		p->i++;
 		p->key = p->ev[p->i].time_ns;
-		if (c->nheap == 2) {
-			struct scur **h = c->heap;
-			struct scur *o = h[1];
-			int sw = before(o, p);
-			h[0] = sw ? o : p;
-			h[1] = sw ? p : o;
-			p = h[0];
-			c->pending = p;
-		}
+		p = c->pending = tt_replay(c, p->leaf, p);
 		if (err)
 			*err = 0;
 		return &p->ev[p->i];
@@ -980,24 +993,12 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 		c->pending = NULL;
 		if (++s->i < s->n) {
 			s->key = s->ev[s->i].time_ns;
+			tt_replay(c, s->leaf, s);
 		} else {
 			e = refill(c, s);
 			if (e < 0)
 				goto fail;
-			if (e == 0)
-				c->heap[0] = c->heap[--c->nheap];
-		}
-		/* Only the root's key changed: with two streams (the common
-		 * two-CPU case) one comparison restores the order. */
-		if (c->nheap == 2) {
-			struct scur **h = c->heap;
-			if (before(h[1], h[0])) {
-				struct scur *t = h[0];
-				h[0] = h[1];
-				h[1] = t;
-			}
-		} else if (c->nheap > 2) {
-			sift_down(c, 0);
+			tt_replay(c, s->leaf, e ? s : &c->none);
 		}
 	} else if (!c->started) {
 		if ((e = start(c)) < 0)
@@ -1005,9 +1006,9 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	}
 	if (err)
 		*err = 0;
-	if (c->nheap == 0)
+	if (c->win[1] == &c->none)
 		return NULL;
-	s = c->pending = c->heap[0];
+	s = c->pending = c->win[1];
 	return &s->ev[s->i];
 fail:
 	c->err = e;
@@ -1054,7 +1055,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 			c->heap[c->nheap++] = s;
 		}
 	}
-	heap_build(c);
+	tt_build(c);
 	c->started = 1;
 	loader_start(c);
 	return 0;

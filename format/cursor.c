@@ -282,19 +282,10 @@ static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
 	ctx_reset(&d->ctx);
 }
 
-static inline int get_varint(struct dec *d, uint64_t *v)
+/* Varints longer than the fast paths below (and damaged ones). */
+static __attribute__((noinline)) int varint_slow(struct dec *d, uint64_t *v)
 {
 	const uint8_t *p = d->p;
-	if (p < d->end && *p < 0x80) {
-		*v = *p;
-		d->p = p + 1;
-		return 0;
-	}
-	if (d->end - p >= 2 && p[1] < 0x80) {
-		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
-		d->p = p + 2;
-		return 0;
-	}
 	uint64_t r = 0;
 	for (unsigned shift = 0; p < d->end && shift < 64; shift += 7) {
 		uint8_t b = *p++;
@@ -310,7 +301,45 @@ static inline int get_varint(struct dec *d, uint64_t *v)
 	return -1;
 }
 
-static inline int get_u32(struct dec *d, uint32_t *v)
+static inline __attribute__((always_inline)) int get_varint(struct dec *d, uint64_t *v)
+{
+	const uint8_t *p = d->p;
+	if (p < d->end && *p < 0x80) {
+		*v = *p;
+		d->p = p + 1;
+		return 0;
+	}
+	if (d->end - p >= 2 && p[1] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		d->p = p + 2;
+		return 0;
+	}
+	/* Time deltas between events are mostly 3 or 4 bytes long. */
+	if (d->end - p >= 3 && p[2] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
+		d->p = p + 3;
+		return 0;
+	}
+	if (d->end - p >= 4 && p[3] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+		     (uint64_t)(p[2] & 0x7f) << 14 | (uint64_t)p[3] << 21;
+		d->p = p + 4;
+		return 0;
+	}
+	return varint_slow(d, v);
+}
+
+/* 32-bit fields longer than two bytes (rare: tids, CPUs and flags are small). */
+static __attribute__((noinline)) int u32_slow(struct dec *d, uint32_t *v)
+{
+	uint64_t x;
+	if (get_varint(d, &x) || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static inline __attribute__((always_inline)) int get_u32(struct dec *d, uint32_t *v)
 {
 	const uint8_t *p = d->p;
 	if (p < d->end && *p < 0x80) {
@@ -323,11 +352,7 @@ static inline int get_u32(struct dec *d, uint32_t *v)
 		d->p = p + 2;
 		return 0;
 	}
-	uint64_t x;
-	if (get_varint(d, &x) || x > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)x;
-	return 0;
+	return u32_slow(d, v);
 }
 
 static int get_str(struct dec *d, struct pmt_str *s)

@@ -90,6 +90,7 @@ int cmd_affinity(int argc, char **argv)
 		.name = "affinity",
 		.entity_priv = sizeof(struct ent_aff),
 		.interval = a_iv,
+		.interval_states = 1u << ENG_RUNNING, /* run time only */
 		.migration = a_mig,
 	};
 	int id = eng_add_module(p.e, &m, &a);

@@ -121,6 +121,7 @@ int cmd_summary(int argc, char **argv)
 		.entity_priv = sizeof(struct ent_sum),
 		.cpu_interval = s_ci,
 		.interval = s_iv,
+		.interval_states = 1u << ENG_RUNNING, /* run time only */
 		.migration = s_mig,
 		.event = p.cli.has_time ? s_ev : NULL,
 	};

@@ -51,6 +51,8 @@ struct eng {
 	size_t offs[ENG_MAX_MODULES];
 	size_t stride;
 	CBLIST(iv_fn, iv);
+	unsigned iv_states[ENG_MAX_MODULES]; /* per iv entry: states wanted     */
+	unsigned iv_any;                     /* their union (0: no iv module)   */
 	CBLIST(ci_fn, ci);
 	CBLIST(mig_fn, mig);
 	CBLIST(wk_fn, wk);
@@ -234,6 +236,11 @@ int eng_add_module(struct eng *e, const struct eng_module *m, void *ctx)
 	e->offs[id] = e->stride;
 	e->stride += al;
 #define ADD(list, f) if (m->f) { e->list[e->n_##list].fn = m->f; e->list[e->n_##list].ctx = ctx; e->n_##list++; }
+	if (m->interval) {
+		unsigned want = m->interval_states ? m->interval_states : ~0u;
+		e->iv_states[e->n_iv] = want;
+		e->iv_any |= want;
+	}
 	ADD(iv, interval);
 	ADD(ci, cpu_interval);
 	ADD(mig, migration);
@@ -451,7 +458,7 @@ static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct 
 		    unsigned ef, unsigned sf, uint32_t waker)
 {
 	int st = en->state;
-	if (st >= ENG_RUNNING && st <= ENG_UNKNOWN && e->n_iv) {
+	if (st >= ENG_RUNNING && st <= ENG_UNKNOWN && ((e->iv_any >> st) & 1)) {
 		int64_t s0 = en->since_ns < t ? en->since_ns : t;
 		if (t > s0 || st == ENG_RUNNING) {
 			struct eng_interval iv = {
@@ -464,7 +471,9 @@ static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct 
 				.start_ns = s0,
 				.end_ns = t,
 			};
-			EMIT(e, iv, &iv);
+			for (int i = 0; i < e->n_iv; i++)
+				if ((e->iv_states[i] >> st) & 1)
+					e->iv[i].fn(e->iv[i].ctx, e, &iv);
 		}
 	}
 	en->state = (uint8_t)ns;

@@ -270,6 +270,10 @@ struct eng_module {
 	void (*lost)(void *ctx, struct eng *e, const struct eng_lost *l);
 	/* after eng_finish closed everything */
 	void (*end)(void *ctx, struct eng *e);
+	/* interval: the states it wants, bits (1u << ENG_RUNNING) ...; 0 means
+	 * all. The engine builds no interval nobody wants (a report that only
+	 * sums run time skips the blocked and runnable ones: fewer calls). */
+	unsigned interval_states;
 };
 
 /*

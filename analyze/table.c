@@ -26,6 +26,7 @@ struct table {
 	char **sbuf;       /* TABLE_STREAM: one reusable buffer per column, cur[c]
 			      points into it (no allocation per row)            */
 	size_t *scap;
+	size_t *slen;      /* TABLE_STREAM: strlen of cur[c] (set with it)       */
 	int *sw;           /* TABLE_STREAM text widths (stream_width), computed
 			      once rather than per row                          */
 	char ***rows;      /* buffered rows                                      */
@@ -224,13 +225,16 @@ struct table *out_table(struct out *o, const char *name, const char *title,
 		t->sbuf = calloc((size_t)ncols, sizeof(*t->sbuf));
 		t->scap = calloc((size_t)ncols, sizeof(*t->scap));
 		t->sw = calloc((size_t)ncols, sizeof(*t->sw));
-		if (!t->sbuf || !t->scap || !t->sw) {
+		t->slen = calloc((size_t)ncols, sizeof(*t->slen));
+		if (!t->sbuf || !t->scap || !t->sw || !t->slen) {
 			free(t->sbuf);
 			free(t->scap);
 			free(t->sw);
+			free(t->slen);
 			t->sbuf = NULL;
 			t->scap = NULL;
 			t->sw = NULL;
+			t->slen = NULL;
 			t->flags &= ~TABLE_STREAM; /* buffered still works */
 		}
 	}
@@ -259,6 +263,7 @@ static void set_text(struct table *t, int col, const char *s, size_t len)
 		memcpy(t->sbuf[col], s, len);
 		t->sbuf[col][len] = 0;
 		t->cur[col] = t->sbuf[col];
+		t->slen[col] = len;
 		return;
 	}
 	char *d = malloc(len + 1);
@@ -379,38 +384,6 @@ static int line_room(struct table *t, size_t n)
 	return 1;
 }
 
-static void line_pad(struct table *t, int n)
-{
-	if (n > 0 && line_room(t, (size_t)n)) {
-		memset(t->line + t->llen, ' ', (size_t)n);
-		t->llen += (size_t)n;
-	}
-}
-
-/* The same bytes text_str() writes, into the row line. plain: s is known to
- * hold no control characters (a number formatted here), copy it whole. */
-static void line_text(struct table *t, const char *s, int width, int right, int plain)
-{
-	size_t n = strlen(s);
-	if (right)
-		line_pad(t, width - (int)n);
-	if (plain && line_room(t, n)) {
-		memcpy(t->line + t->llen, s, n);
-		t->llen += n;
-		return;
-	}
-	if (line_room(t, n)) {
-		char *d = t->line + t->llen;
-		for (size_t i = 0; i < n; i++) {
-			unsigned char ch = (unsigned char)s[i];
-			d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-		}
-		t->llen += n;
-	}
-	if (!right)
-		line_pad(t, width - (int)n);
-}
-
 /* The same bytes csv_str() writes, into the row line. */
 static void line_csv(struct table *t, const char *s)
 {
@@ -494,18 +467,51 @@ static void print_csv_row(struct table *t, char **row)
 	line_flush(t);
 }
 
-/* plain: the mask of cells known to be numbers (0: scan every cell). */
-static void print_text_row(struct table *t, char **row, const int *w, uint64_t plain)
+/*
+ * The same bytes text_str() writes per cell, into the row line with one
+ * reservation. len: the cells' lengths (NULL: measured here); plain: the
+ * mask of cells known to be numbers, copied without scanning (0: scan all).
+ */
+static void print_text_row(struct table *t, char **row, const size_t *len, const int *w,
+			   uint64_t plain)
 {
+	size_t cl[t->ncols], need = 1;
 	for (int c = 0; c < t->ncols; c++) {
-		int last = c == t->ncols - 1;
-		const char *s = row[c] ? row[c] : "-";
-		int num = row[c] && c < 64 && ((plain >> c) & 1);
-		line_text(t, s, last && !is_num(&t->cols[c]) ? 0 : w[c], is_num(&t->cols[c]), num);
-		if (!last)
-			line_pad(t, 2);
+		cl[c] = !row[c] ? 1 : len ? len[c] : strlen(row[c]);
+		need += (cl[c] > (size_t)w[c] ? cl[c] : (size_t)w[c]) + 2;
 	}
-	line_char(t, '\n');
+	if (!line_room(t, need))
+		return;
+	char *d = t->line + t->llen;
+	for (int c = 0; c < t->ncols; c++) {
+		int last = c == t->ncols - 1, right = is_num(&t->cols[c]);
+		const char *s = row[c] ? row[c] : "-";
+		size_t n = cl[c];
+		int pad = (last && !right ? 0 : w[c]) - (int)n;
+		if (right && pad > 0) {
+			memset(d, ' ', (size_t)pad);
+			d += pad;
+		}
+		if (row[c] && c < 64 && ((plain >> c) & 1)) {
+			memcpy(d, s, n);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				unsigned char ch = (unsigned char)s[i];
+				d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+			}
+		}
+		d += n;
+		if (!right && pad > 0) {
+			memset(d, ' ', (size_t)pad);
+			d += pad;
+		}
+		if (!last) {
+			d[0] = d[1] = ' ';
+			d += 2;
+		}
+	}
+	*d++ = '\n';
+	t->llen = (size_t)(d - t->line);
 	line_flush(t);
 }
 
@@ -563,7 +569,7 @@ void table_end_row(struct table *t)
 			fputs(t->streamed ? ",\n  " : "\n  ", o->f);
 			print_json_row(t, t->cur);
 		} else {
-			print_text_row(t, t->cur, t->sw, t->plain);
+			print_text_row(t, t->cur, t->slen, t->sw, t->plain);
 		}
 		t->streamed++;
 		for (int c = 0; c < t->ncols; c++)
@@ -643,7 +649,7 @@ static void print_buffered(struct table *t)
 	}
 	print_text_header(t, w);
 	for (size_t r = 0; r < t->nrows; r++)
-		print_text_row(t, t->rows[r], w, 0);
+		print_text_row(t, t->rows[r], NULL, w, 0);
 }
 
 void table_close(struct table *t)
@@ -670,6 +676,7 @@ void table_close(struct table *t)
 	free(t->sbuf);
 	free(t->scap);
 	free(t->sw);
+	free(t->slen);
 	free(t->line);
 	free(t->cur);
 	free(t->rows);

@@ -320,22 +320,47 @@ static void set_plain(struct table *t, int col)
 		t->plain |= (uint64_t)1 << col;
 }
 
-void table_set_i(struct table *t, int col, int64_t v)
+/* An integer cell (magnitude, sign). Streamed tables format it in place at
+ * the end of the column's first 32 bytes (cur[col] points there: no copy);
+ * buffered ones keep a copy of their own. */
+static void set_int(struct table *t, int col, uint64_t mag, int neg)
 {
+	if (t && t->sbuf && col >= 0 && col < t->ncols) {
+		if (t->scap[col] < 32) {
+			char *b = realloc(t->sbuf[col], 32);
+			if (!b) {
+				t->o->err = 1;
+				t->cur[col] = NULL;
+				return;
+			}
+			t->sbuf[col] = b;
+			t->scap[col] = 32;
+		}
+		char *end = t->sbuf[col] + 32;
+		char *p = fmt_u64(end, mag);
+		if (neg)
+			*--p = '-';
+		t->cur[col] = p;
+		t->slen[col] = (size_t)(end - 1 - p);
+		set_plain(t, col);
+		return;
+	}
 	char buf[32];
-	char *p = fmt_u64(buf + sizeof(buf), v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-	if (v < 0)
+	char *p = fmt_u64(buf + sizeof(buf), mag);
+	if (neg)
 		*--p = '-';
 	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
 	set_plain(t, col);
 }
 
+void table_set_i(struct table *t, int col, int64_t v)
+{
+	set_int(t, col, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
 void table_set_u(struct table *t, int col, uint64_t v)
 {
-	char buf[32];
-	char *p = fmt_u64(buf + sizeof(buf), v);
-	set_text(t, col, p, (size_t)(buf + sizeof(buf) - 1 - p));
-	set_plain(t, col);
+	set_int(t, col, v, 0);
 }
 
 void table_set_f(struct table *t, int col, double v)

@@ -1,7 +1,7 @@
 /*
  * fig_migrations.c - "migrations": migrations per second over time, one
- * line per level, from pmt-analyze's migrations report (one row per
- * migration: time_ns, level, ... ; docs/METRICS.md). Rates are counts per
+ * line per level, from pmt-analyze's migrations report, its cpu-change rows
+ * (a run on another CPU than the last; time_ns, level, ... ; docs/METRICS.md). Rates are counts per
  * time bin divided by the bin's length; the bin length (a 1-2-5 step, about
  * 60 bins across the window, 120 for --size double) is in the axis label.
  */
@@ -38,7 +38,9 @@ static void fmt_len(char *buf, size_t n, int64_t ns)
 long rep_migrations_bins(struct plot *p, int ti, int64_t lo, int64_t step, int nbins,
 			 uint64_t *counts, int *used, struct csv **notes)
 {
-	static const char *const args[] = { "migrations", NULL };
+	/* CPU changes only: a kernel migrate event and the CPU change it leads
+	 * to are the same move, and Xen levels have only CPU changes */
+	static const char *const args[] = { "migrations", "--kind", "cpu-change", NULL };
 	char tag[32];
 	snprintf(tag, sizeof(tag), "migrations-%d", ti);
 	struct csv *c = plot_report(p, ti, tag, args, 0);
@@ -166,7 +168,7 @@ static int make(struct plot *p)
 	char bin[64];
 	fmt_len(bin, sizeof(bin), step);
 	fprintf(f, "set xlabel 'time from trace start (%s)'\n", unit);
-	fprintf(f, "set ylabel 'migrations per second (%s bins)'\n", bin);
+	fprintf(f, "set ylabel 'CPU changes per second (%s bins)'\n", bin);
 	fprintf(f, "set xrange [%.6f:%.6f]\n", (double)lo / div, (double)hi / div);
 	fprintf(f, "set yrange [0:*]\n");
 	fprintf(f, "set grid ytics lc rgb '#dddddd' lw 0.5 dt 1\n");

@@ -409,11 +409,11 @@ static int line_room(struct table *t, size_t n)
 	return 1;
 }
 
-/* The same bytes csv_str() writes, into the row line. */
-static void line_csv(struct table *t, const char *s)
+/* The same bytes csv_str() writes, into the row line. plain: s is a
+ * number formatted here (never quoted) of length n. */
+static void line_csv(struct table *t, const char *s, size_t n, int plain)
 {
-	size_t n = strlen(s);
-	if (!strpbrk(s, ",\"\n\r") && s[0] != ' ' && s[0] != '#') {
+	if (plain || (!strpbrk(s, ",\"\n\r") && s[0] != ' ' && s[0] != '#')) {
 		if (line_room(t, n)) {
 			memcpy(t->line + t->llen, s, n);
 			t->llen += n;
@@ -480,13 +480,15 @@ static void print_csv_header(struct table *t)
 	fputc('\n', f);
 }
 
-static void print_csv_row(struct table *t, char **row)
+/* len, plain: as for print_text_row. */
+static void print_csv_row(struct table *t, char **row, const size_t *len, uint64_t plain)
 {
 	for (int c = 0; c < t->ncols; c++) {
 		if (c)
 			line_char(t, ',');
 		if (row[c])
-			line_csv(t, row[c]);
+			line_csv(t, row[c], len ? len[c] : strlen(row[c]),
+				 c < 64 && ((plain >> c) & 1));
 	}
 	line_char(t, '\n');
 	line_flush(t);
@@ -589,7 +591,7 @@ void table_end_row(struct table *t)
 			stream_header(t);
 		struct out *o = t->o;
 		if (o->fmt == OUT_CSV) {
-			print_csv_row(t, t->cur);
+			print_csv_row(t, t->cur, t->slen, t->plain);
 		} else if (o->fmt == OUT_JSON) {
 			fputs(t->streamed ? ",\n  " : "\n  ", o->f);
 			print_json_row(t, t->cur);
@@ -625,7 +627,7 @@ static void print_buffered(struct table *t)
 	if (o->fmt == OUT_CSV) {
 		print_csv_header(t);
 		for (size_t r = 0; r < t->nrows; r++)
-			print_csv_row(t, t->rows[r]);
+			print_csv_row(t, t->rows[r], NULL, 0);
 		return;
 	}
 	if (o->fmt == OUT_JSON) {

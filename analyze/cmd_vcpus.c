@@ -53,28 +53,12 @@ int cmd_vcpus(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *path = c.args[0];
-	pmt_reader *r = cli_open(&c, path);
-	struct eng *e = NULL;
-	struct tl *t = NULL;
-	if (!r)
-		goto out;
-	const struct pmt_info *info = pmt_reader_info(r);
 	struct tl_opts to = { 0 };
-	tl_opts_window(&c, &to);
-	t = tl_new(info, &to);
-	e = eng_new(info);
-	if (!t || !e) {
-		cli_error(&c, "'%s': %s", path, pmt_strerror(PMT_ENOMEM));
+	struct tl_session ss;
+	if (tl_session_run(&c, path, &to, "vCPU reports need a guest level or vCPU bindings", &ss) < 0)
 		goto out;
-	}
-	if (!t->nguests) {
-		cli_error(&c, "'%s': no guest in this trace: vCPU reports need a guest level or vCPU "
-			      "bindings (pmt-record --vm, pmt-merge)", path);
-		goto out;
-	}
-	eng_add_module(e, tl_eng_module(), t);
-	if (tl_drive(&c, path, r, e, t) < 0)
-		goto out;
+	pmt_reader *r = ss.r;
+	struct tl *t = ss.t;
 	FILE *fp;
 	struct out *o = cli_out_open(&c, &fp);
 	if (!o)
@@ -141,9 +125,7 @@ int cmd_vcpus(int argc, char **argv)
 		goto out;
 	rc = cli_exit_status(&c, r);
 out:
-	eng_free(e);
-	tl_free(t);
-	pmt_reader_close(r);
+	tl_session_release(&ss);
 	cli_release(&c);
 	return rc;
 }

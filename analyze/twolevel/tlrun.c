@@ -50,6 +50,43 @@ int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, stru
 	return 0;
 }
 
+int tl_session_run(struct cli *c, const char *path, struct tl_opts *o, const char *needs,
+		   struct tl_session *s)
+{
+	*s = (struct tl_session){ 0 };
+	s->r = cli_open(c, path);
+	if (!s->r)
+		return -1;
+	const struct pmt_info *info = pmt_reader_info(s->r);
+	tl_opts_window(c, o);
+	s->t = tl_new(info, o);
+	s->e = eng_new(info);
+	if (!s->t || !s->e) {
+		cli_error(c, "'%s': %s", path, pmt_strerror(PMT_ENOMEM));
+		goto fail;
+	}
+	if (!s->t->nguests) {
+		cli_error(c, "'%s': no guest in this trace: %s (pmt-record --vm, pmt-merge)", path,
+			  needs);
+		goto fail;
+	}
+	eng_add_module(s->e, tl_eng_module(), s->t);
+	if (tl_drive(c, path, s->r, s->e, s->t) < 0)
+		goto fail;
+	return 0;
+fail:
+	tl_session_release(s);
+	return -1;
+}
+
+void tl_session_release(struct tl_session *s)
+{
+	eng_free(s->e);
+	tl_free(s->t);
+	pmt_reader_close(s->r);
+	*s = (struct tl_session){ 0 };
+}
+
 void tl_opts_window(const struct cli *c, struct tl_opts *o)
 {
 	if (!c->has_time)

@@ -21,6 +21,25 @@ const struct eng_module *tl_eng_module(void);
  */
 int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, struct tl *t);
 
+/* What a two-level report holds while it prints: the open trace, the engine
+ * and the two-level state after the whole pass. */
+struct tl_session {
+	pmt_reader *r;
+	struct eng *e;
+	struct tl *t;
+};
+
+/*
+ * Open path, apply --time to o, and run a tl over the whole trace as a module
+ * of the engine. A trace without a guest is an error: needs says what the
+ * report needs ("co-scheduling needs a guest level or vCPU bindings").
+ * Returns 0 with s filled, or -1 after printing one line (s is then
+ * released already). tl_session_release frees what s holds.
+ */
+int tl_session_run(struct cli *c, const char *path, struct tl_opts *o, const char *needs,
+		   struct tl_session *s);
+void tl_session_release(struct tl_session *s);
+
 /* The accounting window of --time as tl_opts fields. */
 void tl_opts_window(const struct cli *c, struct tl_opts *o);
 

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 		   "  -o, --output FILE  the trace to write\n"
 		   "  --host-only        keep the guests' levels and bindings, drop their events\n"
 		   "                     (what a host recording with --vm holds)\n"
-		   "  --guest-only       only the guest levels: no host level, no bindings\n"
+		   "  --guest-only       the one guest as recorded inside it (one host-kind level)\n"
 		   "  -h, --help         this help\n");
 }
 

@@ -63,7 +63,9 @@ struct scen {
 int synth_parse(struct scen *s, FILE *in, const char *name, FILE *err);
 
 #define SYNTH_HOST_ONLY 0x1u  /* guests keep levels and bindings, lose events */
-#define SYNTH_GUEST_ONLY 0x2u /* only the guest levels, no host, no bindings  */
+#define SYNTH_GUEST_ONLY 0x2u /* the one guest as an in-guest recording: one
+				  * host-kind level "host" on the guest's own
+				  * clock, no bindings                          */
 
 /* Write the scenario to path; returns 0 or a negative PMT_E* code (message in
  * msg). */

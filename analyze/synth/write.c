@@ -247,6 +247,11 @@ int synth_write(const struct scen *s, const char *path, unsigned flags, char *ms
 		snprintf(msg, msglen, "no level left to write (no guest in the scenario)");
 		return PMT_EINVAL;
 	}
+	if ((flags & SYNTH_GUEST_ONLY) && nd > 1) {
+		snprintf(msg, msglen, "--guest-only: the scenario has %d guests; an in-guest recording "
+			 "holds one", nd);
+		return PMT_EINVAL;
+	}
 	for (int i = 0; i < s->nlevels; i++)
 		for (uint32_t c = 0; emit[i] && c < s->levels[i].ncpus; c++)
 			if ((rc = gen_runs(s, &g, i, c, msg, msglen)) < 0)
@@ -292,6 +297,12 @@ int synth_write(const struct scen *s, const char *path, unsigned flags, char *ms
 		const struct synth_level *l = &s->levels[i];
 		struct pmt_clock c = clock_of(l);
 		int cid;
+		if (flags & SYNTH_GUEST_ONLY) {
+			/* The guest's own clock, as its recorder sees it: raw
+			 * ticks are its ns (offset included), nothing to map. */
+			c.raw_base = 0;
+			c.flags = 0;
+		}
 		TRY(cid = pmt_writer_add_clock(w, &c));
 		struct pmt_level lv;
 		memset(&lv, 0, sizeof(lv));
@@ -300,6 +311,13 @@ int synth_write(const struct scen *s, const char *path, unsigned flags, char *ms
 		lv.name = l->name;
 		lv.ncpus = l->ncpus;
 		lv.guest_id = l->guest_id;
+		if (flags & SYNTH_GUEST_ONLY) {
+			/* What pmt-record writes inside a guest: the machine it
+			 * runs on is its one host-kind level (pmt-merge wants it). */
+			lv.kind = PMT_LEVEL_HOST;
+			lv.name = "host";
+			lv.guest_id = -1;
+		}
 		TRY(pmt_writer_add_level(w, &lv));
 	}
 	if (!(flags & SYNTH_GUEST_ONLY))

@@ -22,6 +22,14 @@ void pmt_import_err(const char *fmt, ...)
 int pmt_import_begin(struct pmt_import_out *o, const struct pmt_import_args *a,
 		     const char *format, uint32_t ncpus, const char *clock_name, int ns_clock)
 {
+	struct pmt_clock c = {.name = clock_name, .freq_hz = 1000000000u, .mult_num = 1,
+			      .mult_den = 1, .flags = ns_clock ? 0 : PMT_CLOCK_FREQ_ASSUMED};
+	return pmt_import_begin_clock(o, a, format, ncpus, &c);
+}
+
+int pmt_import_begin_clock(struct pmt_import_out *o, const struct pmt_import_args *a,
+			   const char *format, uint32_t ncpus, const struct pmt_clock *c)
+{
 	int err = 0;
 	memset(o, 0, sizeof(*o));
 	if (ncpus == 0)
@@ -37,9 +45,7 @@ int pmt_import_begin(struct pmt_import_out *o, const struct pmt_import_args *a,
 			       err == PMT_EIO && errno ? strerror(errno) : pmt_strerror(err));
 		return -1;
 	}
-	struct pmt_clock c = {.name = clock_name, .freq_hz = 1000000000u, .mult_num = 1,
-			      .mult_den = 1, .flags = ns_clock ? 0 : PMT_CLOCK_FREQ_ASSUMED};
-	int cid = pmt_writer_add_clock(o->w, &c);
+	int cid = pmt_writer_add_clock(o->w, c);
 	struct pmt_level lv = {.kind = PMT_LEVEL_HOST, .clock = (uint16_t)(cid < 0 ? 0 : cid),
 			       .name = "host", .ncpus = ncpus, .guest_id = -1};
 	int lid = cid < 0 ? cid : pmt_writer_add_level(o->w, &lv);

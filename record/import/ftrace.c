@@ -11,12 +11,21 @@
  * events are counted and skipped; "CPU:N [LOST M EVENTS]" and
  * "[M EVENTS DROPPED]" become lost records. A first pass finds the number
  * of CPUs. Timestamps: seconds with a fraction become nanoseconds; plain
- * integers (counter, x86-tsc clocks) are kept as ticks.
+ * integers (counter, x86-tsc clocks) are kept as ticks: with --cpu-hz HZ, or
+ * when a header line "# trace_clock: ..." names x86-tsc (as the tracefs file
+ * trace_clock prints it, "[x86-tsc]" or bare), they are TSC cycles on a clock
+ * named x86-tsc (HZ, else 1 GHz flagged assumed), so pmt-merge can fit a
+ * guest's sync pulses to its host; otherwise a "counter" clock (1 GHz,
+ * assumed). trace_marker writes ("tracing_mark_write: TEXT" in the kernel's
+ * text, "print: tracing_mark_write: TEXT" or "print: 0xADDR: TEXT" in
+ * trace-cmd report) become PMT_EV_MARKER records with TEXT (trailing blanks
+ * cut): pmt-record's sync pulses survive the text.
  * trace-cmd's plugin prints prev_state with an older kernel's letters: the
  * letters are mapped as printed (use the trace.dat importer for exact states).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,11 +180,81 @@ static const char *plugin_task(const char *s, char *comm, size_t len, uint32_t *
 	return rb ? rb + 1 : NULL;
 }
 
+/* The marker text of a trace_marker line, or NULL when the event is not one:
+ * "tracing_mark_write" (kernel) holds TEXT; "print" (trace-cmd) holds
+ * "tracing_mark_write: TEXT" or "0xADDR: TEXT" (no symbols). */
+static const char *marker_text(const struct line *l, size_t *len)
+{
+	const char *t = l->info;
+	if (!strcmp(l->event, "print")) {
+		const char *sp = strchr(t, ' ');
+		if (sp && sp > t && sp[-1] == ':' &&
+		    (!strncmp(t, "tracing_mark_write:", 19) || !strncmp(t, "0x", 2))) {
+			t = sp;
+			while (*t == ' ')
+				t++;
+		}
+	} else if (strcmp(l->event, "tracing_mark_write") != 0) {
+		return NULL;
+	}
+	size_t n = strlen(t);
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return t;
+}
+
+/* "2.4e9", "2400M", "2.4GHz" -> Hz; -1 when not a frequency in 1e6..1e11. */
+static int parse_hz(const char *s, uint64_t *hz)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == 'G' || *end == 'g')
+		v *= 1e9, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1e6, end++;
+	if ((end[0] == 'H' || end[0] == 'h') && (end[1] == 'z' || end[1] == 'Z'))
+		end += 2;
+	if (*end || !(v >= 1e6 && v <= 1e11))
+		return -1;
+	*hz = (uint64_t)llround(v);
+	return 0;
+}
+
+/* A header "# trace_clock: local global [x86-tsc]" or "# trace_clock: x86-tsc":
+ * 1 when it names x86-tsc as the clock in use, 0 another, -1 not such a line. */
+static int header_clock(const char *s)
+{
+	const char *p = strstr(s, "trace_clock");
+	if (!p)
+		return -1;
+	p += 11;
+	while (*p == ':' || *p == '=' || *p == ' ')
+		p++;
+	const char *br = strchr(p, '[');
+	if (br)
+		return !strncmp(br + 1, "x86-tsc]", 8);
+	return !strncmp(p, "x86-tsc", 7) && (p[7] == 0 || isspace((unsigned char)p[7]));
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 struct imp {
 	struct pmt_sched *s;
 	uint64_t *last;
 	uint32_t ncpus;
-	uint64_t skipped, lost;
+	uint64_t skipped, lost, markers;
 	int seen_waking, seen_newtask;
 };
 
@@ -285,15 +364,26 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		pmt_import_err("cannot open '%s': %s", a->in, strerror(errno));
 		return 1;
 	}
-	/* Pass 1: CPUs and the kind of time stamps. */
+	uint64_t hz = 0;
+	if (a->cpu_hz && parse_hz(a->cpu_hz, &hz) < 0) {
+		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz (see 'pmt-import --help')",
+			       a->cpu_hz);
+		fclose(f);
+		return 2;
+	}
+	/* Pass 1: CPUs, the kind of time stamps and the clock the header names. */
 	char *buf = NULL;
 	size_t cap = 0;
 	uint32_t ncpus = 0;
-	int integer_ts = 0, nlines = 0;
+	int integer_ts = 0, nlines = 0, tsc = 0;
 	struct line l;
 	while (getline(&buf, &cap, f) > 0) {
-		if (buf[0] == '#')
+		if (buf[0] == '#') {
+			int hc = header_clock(buf);
+			if (hc >= 0)
+				tsc = hc;
 			continue;
+		}
 		if (parse_line(buf, &l, &integer_ts)) {
 			nlines++;
 			if (l.cpu < PMT_MAX_CPUS && l.cpu + 1 > ncpus)
@@ -311,8 +401,24 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		return 1;
 	}
 	rewind(f);
+	if (hz && !integer_ts)
+		fprintf(stderr, "pmt-import: '%s': time stamps are in seconds, not cycles: --cpu-hz ignored\n",
+			a->in);
+	/* Cycles of the TSC when told so; ns (seconds) or a counter otherwise. */
+	struct pmt_clock clk = {.name = "ftrace-ns", .freq_hz = 1000000000u, .mult_num = 1, .mult_den = 1};
+	if (integer_ts && (hz || tsc)) {
+		uint64_t g = gcd64(1000000000ull, hz ? hz : 1000000000ull);
+		clk.name = "x86-tsc";
+		clk.freq_hz = hz ? hz : 1000000000u;
+		clk.mult_num = 1000000000ull / g;
+		clk.mult_den = clk.freq_hz / g;
+		clk.flags = hz ? 0 : PMT_CLOCK_FREQ_ASSUMED;
+	} else if (integer_ts) {
+		clk.name = "counter";
+		clk.flags = PMT_CLOCK_FREQ_ASSUMED;
+	}
 	struct pmt_import_out o;
-	if (pmt_import_begin(&o, a, "ftrace", ncpus, integer_ts ? "counter" : "ftrace-ns", !integer_ts) < 0) {
+	if (pmt_import_begin_clock(&o, a, "ftrace", ncpus, &clk) < 0) {
 		free(buf);
 		fclose(f);
 		return 1;
@@ -357,6 +463,21 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		x.last[l.cpu] = l.ts;
 		if (l.ts > last_any)
 			last_any = l.ts;
+		size_t mlen;
+		const char *mt = marker_text(&l, &mlen);
+		if (mt) {
+			struct pmt_event ev;
+			memset(&ev, 0, sizeof(ev));
+			ev.ts = l.ts;
+			ev.level = o.level;
+			ev.cpu = l.cpu;
+			ev.type = PMT_EV_MARKER;
+			ev.u.marker.text.s = mt;
+			ev.u.marker.text.len = (uint32_t)mlen;
+			rc = pmt_import_emit(&o, &ev);
+			x.markers++;
+			continue;
+		}
 		rc = do_event(&x, &l);
 		if (rc > 0) {
 			x.skipped++;

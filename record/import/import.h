@@ -19,7 +19,7 @@ struct pmt_import_args {
 	const char *out;        /* output .pmt                                   */
 	const char *buffer;     /* --buffer NAME (trace.dat instance), or NULL   */
 	int verbose;
-	const char *cpu_hz;     /* --cpu-hz HZ as given (xentrace), or NULL      */
+	const char *cpu_hz;     /* --cpu-hz HZ as given (xentrace, ftrace), or NULL */
 	int tolerant;           /* --tolerant (xentrace): keep what precedes damage */
 };
 
@@ -46,6 +46,9 @@ struct pmt_import_out {
 };
 int pmt_import_begin(struct pmt_import_out *o, const struct pmt_import_args *a,
 		     const char *format, uint32_t ncpus, const char *clock_name, int ns_clock);
+/* The same with a clock described in full (ticks at a known frequency). */
+int pmt_import_begin_clock(struct pmt_import_out *o, const struct pmt_import_args *a,
+			   const char *format, uint32_t ncpus, const struct pmt_clock *c);
 /* The sched emit function for an import (ctx = struct pmt_import_out). */
 int pmt_import_emit(void *ctx, const struct pmt_event *ev);
 /* Close; prints the one-line summary. Returns the exit status. */

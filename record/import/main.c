@@ -14,7 +14,7 @@ static const struct {
 	const char *help;
 } formats[] = {
 	{"ftrace", pmt_import_ftrace,
-	 "text of tracefs 'trace' files and of 'trace-cmd report'"},
+	 "text of tracefs 'trace' files and of 'trace-cmd report' (--cpu-hz HZ for x86-tsc cycles)"},
 	{"trace.dat", pmt_import_tracedat,
 	 "trace-cmd's binary files (v6, v7, compressed; --buffer NAME for an instance)"},
 	{"xentrace", pmt_import_xentrace,
@@ -32,7 +32,8 @@ static void usage(FILE *f)
 	fprintf(f, "Options:\n"
 		   "  -o, --output OUT.pmt  the file to write (default FILE.pmt)\n"
 		   "  --buffer NAME         trace.dat: the instance buffer to import\n"
-		   "  --cpu-hz HZ           xentrace: the TSC frequency (default 2.4e9, assumed)\n"
+		   "  --cpu-hz HZ           xentrace: the TSC frequency (default 2.4e9, assumed);\n"
+		   "                        ftrace: integer time stamps are x86-tsc cycles at HZ\n"
 		   "  --tolerant            xentrace: keep what precedes damage, exit 0\n"
 		   "  -v, --verbose         xentrace: what the file held\n"
 		   "  -h, --help            this help\n");
@@ -80,8 +81,12 @@ int main(int argc, char **argv)
 		pmt_import_err("needs a format and a file (see 'pmt-import --help')");
 		return 2;
 	}
-	if ((a.cpu_hz || a.tolerant) && strcmp(fmt, "xentrace")) {
-		pmt_import_err("--cpu-hz and --tolerant apply to the xentrace format only (see 'pmt-import --help')");
+	if (a.tolerant && strcmp(fmt, "xentrace")) {
+		pmt_import_err("--tolerant applies to the xentrace format only (see 'pmt-import --help')");
+		return 2;
+	}
+	if (a.cpu_hz && strcmp(fmt, "xentrace") && strcmp(fmt, "ftrace")) {
+		pmt_import_err("--cpu-hz applies to the xentrace and ftrace formats only (see 'pmt-import --help')");
 		return 2;
 	}
 	if (a.buffer && strcmp(fmt, "trace.dat")) {

@@ -224,7 +224,8 @@ usage_case "pmt-import without arguments" "$I"
 usage_case "pmt-import: an unknown format" "$I" nosuch "$TMP/two.pmt"
 usage_case "pmt-import: an unknown option" "$I" ftrace "$TMP/two.pmt" --no-such-option
 usage_case "pmt-import: an option without its value" "$I" ftrace "$TMP/two.pmt" -o
-usage_case "pmt-import: an option of another format" "$I" ftrace "$TMP/two.pmt" --cpu-hz 2e9
+usage_case "pmt-import: an option of another format" "$I" ftrace "$TMP/two.pmt" --tolerant
+usage_case "pmt-import: --cpu-hz for a format without cycles" "$I" trace.dat "$TMP/two.pmt" --cpu-hz 2e9
 usage_case "pmt-import: two files" "$I" ftrace "$TMP/two.pmt" "$TMP/two.pmt"
 FT=$TMP/t.txt
 printf '%s\n' '# tracer: nop' \

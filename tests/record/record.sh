@@ -213,7 +213,13 @@ if mount -t tmpfs -o size=4m tmpfs "$TMP/small" 2>/dev/null; then
 	PIDS+=("$fpid")
 	fchild=
 	for _ in $(seq 100); do fchild=$(pgrep -P $fpid) && break; sleep 0.1; done
-	sleep 2.5
+	# fill the disk once the recorder has flushed chunks (not after a fixed
+	# time: on a loaded machine the first flush can come late)
+	for _ in $(seq 150); do
+		[ "$(stat -c %s "$TMP/small/full.pmt" 2>/dev/null || echo 0)" -gt 8192 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	dd if=/dev/zero of="$TMP/small/ballast" bs=4k 2>/dev/null
 	wait $fpid
 	check_eq "disk full: exit status 1" 1 $?

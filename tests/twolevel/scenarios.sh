@@ -158,17 +158,35 @@ hostonly_checks 5000 8000 6000 9000 ho1
 hostonly_checks 4000 7500 6000 9000 ho2
 
 # ------------------------------------------ lockholder, guest-only variant
-lockholder 5000 8000 6000 9000 | $SYN --guest-only - -o "$TMP/go.pmt" || fail "guest-only: pmt-synth"
-$AN vcpus --format csv "$TMP/go.pmt" > "$TMP/go-vcpus.csv" || fail "guest-only: vcpus failed"
-$AN stalls --format csv "$TMP/go.pmt" > "$TMP/go-stalls.csv" || fail "guest-only: stalls failed"
-$AN cosched --format csv "$TMP/go.pmt" > "$TMP/go-cosched.csv" || fail "guest-only: cosched failed"
-expect "$TMP/go-vcpus.csv" "" busy_ns "vcpu 3" $(us 7000)
-expect "$TMP/go-vcpus.csv" "" steal_ns "vcpu 3" ""
-expect "$TMP/go-vcpus.csv" "" running_ns "vcpu 0" ""
-expect "$TMP/go-stalls.csv" "" blocked_ns "tid 12" $(us $((T - 2000)))
-expect "$TMP/go-stalls.csv" "" stall_ns "tid 12" ""
-expect "$TMP/go-cosched.csv" "" corunning_ns "guest vm" ""
-check "guest-only: cosched says the host level is missing" grep -q "the host level is missing" "$TMP/go-cosched.csv"
+# --guest-only is what pmt-record writes inside the guest: one host-kind level
+# on the guest's own clock (lockholder's guest reads host ns + 1 s). Alone it
+# has no guest to report on; merged with the --host-only file (the host's
+# recording with --vm) at the known offset, every two-level report is the
+# combined scenario's, with the figures derived above.
+lockholder 5000 8000 6000 9000 > "$TMP/go.synth"
+$SYN --guest-only "$TMP/go.synth" -o "$TMP/go.pmt" || fail "guest-only: pmt-synth"
+$SYN --host-only "$TMP/go.synth" -o "$TMP/goh.pmt" || fail "guest-only: pmt-synth --host-only"
+$SYN "$TMP/go.synth" -o "$TMP/goall.pmt" || fail "guest-only: pmt-synth (both levels)"
+check "guest-only: one host-kind level, as an in-guest recording" \
+	grep -qE '^ *0 +host +host +4 ' <<<"$($AN info "$TMP/go.pmt")"
+$AN vcpus "$TMP/go.pmt" >/dev/null 2>"$TMP/go.err"
+check "guest-only alone: vcpus says there is no guest ($(cat "$TMP/go.err"))" grep -q "no guest in this trace" "$TMP/go.err"
+$BIN/pmt-merge "$TMP/goh.pmt" "$TMP/go.pmt" -o "$TMP/gom.pmt" --clock-offset vm=-1000000000 >"$TMP/gom.out" 2>&1
+check_eq "guest-only: pmt-merge accepts it with --clock-offset ($(cat "$TMP/gom.out"))" 0 $?
+for rep in vcpus cosched stalls "migrations --composed" "affinity --composed" "latency --split"; do
+	check_eq "guest-only + host-only merged: $rep as the combined file" \
+		"$($AN $rep --format csv "$TMP/goall.pmt" 2>&1)" "$($AN $rep --format csv "$TMP/gom.pmt" 2>&1)"
+done
+$AN vcpus --format csv "$TMP/gom.pmt" > "$TMP/gom-vcpus.csv"
+$AN stalls --format csv "$TMP/gom.pmt" > "$TMP/gom-stalls.csv"
+expect "$TMP/gom-vcpus.csv" "" steal_ns "vcpu 0" $(us 3000)
+expect "$TMP/gom-stalls.csv" "" stall_ns "tid 12" $(us 3000)
+$BIN/pmt-merge -q "$TMP/goh.pmt" "$TMP/go.pmt" -o "$TMP/gom1.pmt" --clock-offset vm=-999000000
+check "guest-only merged 1 ms off: the reports differ" [ "$($AN vcpus --format csv "$TMP/goall.pmt")" != "$($AN vcpus --format csv "$TMP/gom1.pmt")" ]
+printf 'guest vm2 1 pid 300 threads 301\nrun vm2 0 0 1ms 31\n' | cat "$TMP/go.synth" - |
+	$SYN --guest-only - -o "$TMP/go2.pmt" 2>"$TMP/go2.err"
+check_eq "guest-only with two guests: refused" 1 $?
+check "says an in-guest recording holds one ($(cat "$TMP/go2.err"))" grep -q "holds one" "$TMP/go2.err"
 
 # --------------------------------- lockholder with lost events mid-stall
 # A loss on pCPU0 at L in (B3, B); the stream's next event is B (task 200

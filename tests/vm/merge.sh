@@ -96,6 +96,34 @@ for f in free pinned; do
 done
 check "sample-traces/vm-tcg-free.pmt is healthy" "$BIN/pmt-analyze" check "$TOP/sample-traces/vm-tcg-free.pmt"
 
+# The guest as ftrace text (x86-tsc: integer cycle counts), as an instance's
+# 'trace' file would hold it: switches in the kernel's format, the pulses as
+# trace_marker lines, half in the kernel's form and half in trace-cmd report's
+# 'print' forms. pmt-import with --cpu-hz keeps the markers and the cycles,
+# so pmt-merge fits the pulses as for the recorder's own file.
+"$BIN/pmt-analyze" dump "$TMP/g.pmt" --format csv | awk -F, '
+	$5 == "switch" { printf "          <idle>-0       [%03d] d..2. %s: sched_switch: prev_comm=swapper/%d prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=w%d next_pid=%d next_prio=120\n", $4, $2, $4, $8, $8 }
+	$5 == "marker" { n++; form = n % 3
+		if (form == 0) printf "           pulse-77      [%03d] ..... %s: tracing_mark_write: %s\n", $4, $2, $16
+		else if (form == 1) printf "           pulse-77      [%03d] %s: print:                tracing_mark_write: %s\n", $4, $2, $16
+		else printf "           pulse-77      [%03d] %s: print:                0xffffffff8123abcd: %s   \n", $4, $2, $16 }' >"$TMP/g.txt"
+markers() { "$BIN/pmt-analyze" dump "$1" --format csv | awk -F, '$5 == "marker" { print $4 " " $2 " " $16 }' | sort; }
+check_eq "the text holds the 20 pulses" 20 "$(grep -c 'pmt-sync v1' "$TMP/g.txt")"
+"$BIN/pmt-import" ftrace "$TMP/g.txt" -o "$TMP/gt.pmt" --cpu-hz 2.4e9 2>/dev/null
+check_eq "pmt-import ftrace --cpu-hz: imported" 0 $?
+check_eq "the imported markers are the recorded ones (cpu, cycles, text)" "$(markers "$TMP/g.pmt")" "$(markers "$TMP/gt.pmt")"
+check "the clock is x86-tsc at the given 2.4 GHz" grep -q 'x86-tsc.*2400000000' <<<"$("$BIN/pmt-analyze" info "$TMP/gt.pmt")"
+out=$("$M" "$TMP/h.pmt" "$TMP/gt.pmt=g" -o "$TMP/mt.pmt")
+check "the imported guest merges by its sync pulses: $out" grep -q "clock: 20 sync pulses on port 0x3e8" <<<"$out"
+check "its fitted clock holds the truth" grep -q '^ok: flags 2 ' <<<"$("$MK" --verify "$TMP/mt.pmt" $C)"
+# Without --cpu-hz, a header naming the clock (the trace_clock file's line)
+# still gives an x86-tsc clock, its frequency flagged as assumed.
+{ echo "# trace_clock: local global counter [x86-tsc]"; cat "$TMP/g.txt"; } >"$TMP/gh.txt"
+"$BIN/pmt-import" ftrace "$TMP/gh.txt" -o "$TMP/gh.pmt" 2>/dev/null
+check "a '# trace_clock:' header naming x86-tsc gives an x86-tsc clock" grep -q 'x86-tsc' <<<"$("$BIN/pmt-analyze" info "$TMP/gh.pmt")"
+"$BIN/pmt-import" ftrace "$TMP/g.txt" -o "$TMP/gx.pmt" --cpu-hz fast 2>/dev/null
+check_eq "--cpu-hz that is not a frequency is a usage error" 2 $?
+
 # Usage errors: exit 2.
 "$M" "$TMP/h.pmt" "$TMP/g.pmt" 2>/dev/null; check_eq "no -o is a usage error" 2 $?
 "$M" "$TMP/h.pmt" -o "$TMP/x.pmt" 2>/dev/null; check_eq "no guest is a usage error" 2 $?

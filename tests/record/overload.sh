@@ -26,7 +26,8 @@ ON0=$(cat /sys/kernel/tracing/tracing_on)
 
 "$WL/pingpong" 1000000000 0 >/dev/null &
 WLPID=$!
-cleanup_wl() { kill "$WLPID" 2>/dev/null; wait "$WLPID" 2>/dev/null; }
+# Its child blocks on a pipe it also holds open: end both.
+cleanup_wl() { pkill -P "$WLPID" 2>/dev/null; kill "$WLPID" 2>/dev/null; wait "$WLPID" 2>/dev/null; }
 trap cleanup_wl EXIT
 
 # exited_within PID SECONDS: polls; 0 when PID is gone in time.

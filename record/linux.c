@@ -17,6 +17,13 @@
  * where the gap is (from the last event read on that CPU to the first after
  * the gap); at the end per_cpu/cpuN/stats (overrun + dropped) tells what the
  * flags did not, written as a lost record at the end of that CPU.
+ * A recorder slower than its events (a loaded machine, a sanitizer build)
+ * never sees a CPU's buffer empty: every drain gives back to main when
+ * pmt_rec_cut_short() says so, so that signals and flushes still happen, and
+ * the drain at stop (tracing already off) is bounded the same way, counting
+ * what it leaves in the buffer (stats "entries") as lost.
+ * PMT_RECORD_SLOW_US=N (tests only) sleeps N microseconds per sub-buffer
+ * decoded, to make a recorder fall behind on purpose.
  */
 #include "record/linux.h"
 
@@ -82,6 +89,11 @@ struct pmt_linux {
 	size_t subbuf;          /* sub-buffer size in bytes                      */
 	int started, stopped, failed;
 	int percent;            /* buffer_percent set: the raw fds are watched   */
+	long slow_us;           /* PMT_RECORD_SLOW_US: sleep per sub-buffer      */
+	/* Sub-buffers read into buf but not decoded yet (a drain cut short in
+	 * the middle of a bulk read): pend_off..pend_end of pend_cr's. */
+	struct cpu_rd *pend_cr;
+	size_t pend_off, pend_end;
 	char events[512];       /* enabled events, for the metadata             */
 	struct extra_ev *extras[64];
 	unsigned nextras;
@@ -649,6 +661,9 @@ static int lx_open(struct pmt_rec *r, void **state)
 	}
 	l->r = r;
 	l->pipe[0] = l->pipe[1] = -1;
+	const char *slow = getenv("PMT_RECORD_SLOW_US");
+	if (slow && *slow)
+		l->slow_us = strtol(slow, NULL, 10);
 	*state = l;
 	the_linux = l;
 	if (find_tracefs(l) < 0)
@@ -753,15 +768,20 @@ static int lx_start(struct pmt_rec *r, void *state)
 
 /* ------------------------------------------------------------ reading */
 
-static uint64_t kernel_lost(struct pmt_linux *l, int cpu)
+/* Events the kernel lost on cpu (overrun + dropped); *entries: events still
+ * in its buffer, unread. */
+static uint64_t kernel_lost(struct pmt_linux *l, int cpu, uint64_t *entries)
 {
 	char rel[64];
+	*entries = 0;
 	snprintf(rel, sizeof(rel), "per_cpu/cpu%d/stats", cpu);
 	char *s = tracefs_instance_file_read(l->inst, rel, NULL);
 	if (!s)
 		return 0;
 	uint64_t n = 0;
 	const char *p;
+	if (strncmp(s, "entries:", 8) == 0)
+		*entries = strtoull(s + 8, NULL, 10);
 	if ((p = strstr(s, "\noverrun:")) || (p = strstr(s, "overrun:")))
 		n += strtoull(strchr(p, ':') + 1, NULL, 10);
 	if ((p = strstr(s, "dropped events:")))
@@ -775,6 +795,10 @@ static int decode_subbuf(struct pmt_linux *l, struct cpu_rd *cr, void *page)
 	unsigned long long ts;
 	if (kbuffer_load_subbuffer(l->kbuf, page) < 0)
 		return 0;
+	if (l->slow_us > 0) {
+		struct timespec d = {l->slow_us / 1000000, (l->slow_us % 1000000) * 1000};
+		nanosleep(&d, NULL);
+	}
 	int missed = kbuffer_missed_events(l->kbuf);
 	void *data = kbuffer_read_event(l->kbuf, &ts);
 	if (missed && !l->failed) {
@@ -807,9 +831,43 @@ static int decode_subbuf(struct pmt_linux *l, struct cpu_rd *cr, void *page)
 	return 0;
 }
 
-/* Full sub-buffers through the pipe; returns <0 on a write error. */
+/* Full sub-buffers through the pipe; returns <0 on a write error, 1 when
+ * cut short (pmt_rec_cut_short) with more to read, 0 when none is left. */
+static int decode_pending(struct pmt_linux *l)
+{
+	for (unsigned i = 1; l->pend_off + l->subbuf <= l->pend_end; i++) {
+		int rc = decode_subbuf(l, l->pend_cr, l->buf + l->pend_off);
+		l->pend_off += l->subbuf;
+		if (rc < 0)
+			return rc;
+		/* A starved recorder (niced, on busy CPUs) takes long per bulk
+		 * read: look at the clock and the signals within one too. */
+		if (i % 16 == 0 && l->pend_off + l->subbuf <= l->pend_end && pmt_rec_cut_short(l->r))
+			return 1;
+	}
+	l->pend_off = l->pend_end = 0;
+	return 0;
+}
+
+/* Events in the sub-buffers left undecoded (counted as lost at stop). */
+static uint64_t pending_events(struct pmt_linux *l)
+{
+	uint64_t n = 0;
+	unsigned long long ts;
+	for (size_t off = l->pend_off; off + l->subbuf <= l->pend_end; off += l->subbuf) {
+		if (kbuffer_load_subbuffer(l->kbuf, l->buf + off) < 0)
+			continue;
+		for (void *d = kbuffer_read_event(l->kbuf, &ts); d; d = kbuffer_next_event(l->kbuf, &ts))
+			n++;
+	}
+	return n;
+}
+
 static int drain_full(struct pmt_linux *l, struct cpu_rd *cr)
 {
+	int rc = decode_pending(l);
+	if (rc != 0)
+		return rc;
 	for (;;) {
 		ssize_t n = splice(cr->fd, NULL, l->pipe[1], NULL, PIPE_BYTES,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -825,20 +883,25 @@ static int drain_full(struct pmt_linux *l, struct cpu_rd *cr)
 			}
 			got += (size_t)m;
 		}
-		for (size_t off = 0; off + l->subbuf <= got; off += l->subbuf) {
-			int rc = decode_subbuf(l, cr, l->buf + off);
-			if (rc < 0)
-				return rc;
-		}
+		l->pend_cr = cr;
+		l->pend_off = 0;
+		l->pend_end = got;
+		if ((rc = decode_pending(l)) != 0)
+			return rc;
 		if (l->failed)
 			return 0;
+		if (pmt_rec_cut_short(l->r))
+			return 1;
 	}
 }
 
-/* Partly filled sub-buffers (read copies them out of the ring). */
+/* Partly filled sub-buffers (read copies them out of the ring); same
+ * returns as drain_full. */
 static int drain_partial(struct pmt_linux *l, struct cpu_rd *cr, int max)
 {
 	for (int i = 0; i < max; i++) {
+		if (i % 16 == 15 && pmt_rec_cut_short(l->r))
+			return 1;
 		ssize_t n = read(cr->fd, l->buf, l->subbuf);
 		if (n <= 0)
 			return 0;
@@ -876,8 +939,10 @@ static int lx_ready(struct pmt_rec *r, void *state, int fd)
 			continue;
 		if ((rc = drain_full(l, cr)) < 0)
 			return fail(l, rc);
-		if (fd < 0 && (rc = drain_partial(l, cr, MAX_PARTIAL_READS)) < 0)
+		if (rc == 0 && fd < 0 && (rc = drain_partial(l, cr, MAX_PARTIAL_READS)) < 0)
 			return fail(l, rc);
+		if (rc > 0)
+			break; /* main's turn: the rest on the next call */
 	}
 	if (fd < 0) /* before a flush: tasks learned since the last one */
 		pmt_sched_take_new(l->sched, add_late_task, l);
@@ -893,23 +958,42 @@ static int lx_stop(struct pmt_rec *r, void *state)
 	l->stopped = 1;
 	if (!l->started || l->failed)
 		return l->failed ? -1 : 0;
+	/* Tracing is off: what is left is bounded by the buffers, but reading
+	 * it may still take long on a slow recorder; cut short, the rest is
+	 * counted as lost. */
+	uint64_t unread = 0;
 	for (uint32_t c = 0; c < l->ncpus; c++) {
 		struct cpu_rd *cr = &l->cpus[c];
 		if (cr->fd < 0)
 			continue;
-		int rc = drain_full(l, cr);
+		int rc = pmt_rec_cut_short(r) ? 1 : drain_full(l, cr);
 		if (rc == 0)
 			rc = drain_partial(l, cr, 1 << 30);
 		if (rc < 0)
 			return fail(l, rc);
 		/* What the kernel counted and the sub-buffer flags did not say. */
-		uint64_t k = kernel_lost(l, cr->cpu);
-		if (k > cr->lost_flagged) {
-			rc = pmt_sched_lost(l->sched, (uint32_t)c, cr->last_ts, k - cr->lost_flagged, 0);
+		uint64_t entries, k = kernel_lost(l, cr->cpu, &entries);
+		if (rc == 0)
+			entries = 0; /* all read */
+		unread += entries;
+		if (k + entries > cr->lost_flagged) {
+			rc = pmt_sched_lost(l->sched, (uint32_t)c, cr->last_ts,
+					    k + entries - cr->lost_flagged, 0);
 			if (rc < 0)
 				return fail(l, rc);
 		}
 	}
+	if (l->pend_off + l->subbuf <= l->pend_end) {
+		uint64_t n = pending_events(l);
+		unread += n;
+		int rc = pmt_sched_lost(l->sched, (uint32_t)l->pend_cr->cpu, l->pend_cr->last_ts, n, 0);
+		if (rc < 0)
+			return fail(l, rc);
+	}
+	if (unread)
+		pmt_rec_warn(r, "%s: %llu events left unread in the kernel buffers, counted as lost",
+			     pmt_rec_stop_aborted(r) ? "stopped at once" : "the recorder was behind",
+			     (unsigned long long)unread);
 	return 0;
 }
 

@@ -34,6 +34,12 @@
 
 #define TICK_NS 1000000000ll /* flush period: a killed recorder loses at most this */
 #define MAX_WATCH 4200
+/* A recorder that falls behind must still see its signals and flush: one
+ * turn of the loop (the sources' ready calls) gives up after this. */
+#define SLICE_NS 250000000ll
+/* At stop, what the kernel still holds is read for at most this long; the
+ * rest is counted as lost. A second signal cuts it short at once. */
+#define STOP_BUDGET_NS 1000000000ll
 
 struct watch {
 	int fd;
@@ -46,6 +52,11 @@ struct pmt_rec_priv {
 	struct watch *watches;
 	int nwatch;
 	int stop_requested;
+	int stopping;           /* in the sources' stop: a signal now aborts      */
+	int abort_stop;         /* second signal while stopping                   */
+	int64_t slice_end;      /* pmt_rec_cut_short() says yes from then on      */
+	int sfd;
+	int child_status;
 	int out_fd;
 	int out_errno;          /* errno of the first failed write               */
 	uint64_t out_bytes;
@@ -145,6 +156,59 @@ int pmt_rec_append(struct pmt_rec *r, const struct pmt_event *ev)
 void pmt_rec_request_stop(struct pmt_rec *r)
 {
 	r->priv->stop_requested = 1;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Everything waiting on the signalfd. SIGINT/SIGTERM/SIGHUP: the first asks
+ * for the stop (and is passed on to the command), one while stopping aborts
+ * the final drain. */
+static void take_signals(struct pmt_rec *r)
+{
+	struct pmt_rec_priv *p = r->priv;
+	struct signalfd_siginfo si;
+	if (p->sfd < 0)
+		return;
+	while (read(p->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			int st;
+			if (r->child && waitpid(r->child, &st, WNOHANG) == r->child) {
+				p->child_status = st;
+				r->child = 0;
+				p->stop_requested = 1;
+			}
+			continue;
+		}
+		if (p->stopping) {
+			if (!p->abort_stop)
+				pmt_rec_warn(r, "second signal: finishing the file without reading the rest");
+			p->abort_stop = 1;
+			continue;
+		}
+		p->stop_requested = 1;
+		/* A terminal's Ctrl-C already reached the command. */
+		if (r->child && si.ssi_code != SI_KERNEL)
+			kill(r->child, (int)si.ssi_signo);
+	}
+}
+
+int pmt_rec_cut_short(struct pmt_rec *r)
+{
+	struct pmt_rec_priv *p = r->priv;
+	if (now_ns() >= p->slice_end)
+		return 1;
+	take_signals(r);
+	return p->stopping ? p->abort_stop : p->stop_requested;
+}
+
+int pmt_rec_stop_aborted(struct pmt_rec *r)
+{
+	return r->priv->abort_stop;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -357,13 +421,6 @@ static int parse(struct pmt_rec *r, int argc, char **argv)
 
 /* ------------------------------------------------------------------ run */
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The command, held until tracing runs: it waits on go[0]; an exec failure
  * comes back as an errno on st[0] (closed on exec). */
 static pid_t spawn(char **argv, int *go_w, int *st_r, const sigset_t *old)
@@ -436,9 +493,10 @@ static void ready_all(struct pmt_rec *r)
 int main(int argc, char **argv)
 {
 	struct pmt_rec rec = {.out_path = "trace.pmt"};
-	struct pmt_rec_priv priv = {.epfd = -1, .out_fd = -1};
+	struct pmt_rec_priv priv = {.epfd = -1, .out_fd = -1, .sfd = -1, .child_status = -1,
+				    .slice_end = INT64_MAX};
 	struct pmt_rec *r = &rec;
-	int status = 0, failed = 0, child_status = -1, child_sig = 0;
+	int status = 0, failed = 0;
 	int go_w = -1, st_r = -1, began = 0;
 	r->priv = &priv;
 
@@ -475,6 +533,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	priv.sfd = sfd;
 
 	priv.watches = calloc(MAX_WATCH, sizeof(*priv.watches));
 	r->ncpus = PMT_REC_MAX_CPUS;
@@ -581,6 +640,7 @@ int main(int argc, char **argv)
 		if (now >= deadline)
 			break;
 		if (now >= next_tick) {
+			priv.slice_end = now + SLICE_NS;
 			ready_all(r);
 			if (!r->write_err && (err = pmt_writer_flush(r->w)) < 0)
 				r->write_err = err;
@@ -591,28 +651,13 @@ int main(int argc, char **argv)
 		int timeout = (int)((until - now + 999999) / 1000000);
 		struct epoll_event evs[64];
 		int n = epoll_wait(priv.epfd, evs, 64, timeout);
-		for (int k = 0; k < n; k++) {
+		priv.slice_end = now_ns() + SLICE_NS;
+		/* Signals first: a source that cannot keep up must not hide them. */
+		take_signals(r);
+		for (int k = 0; k < n && !priv.stop_requested; k++) {
 			uint32_t id = evs[k].data.u32;
-			if (id == UINT32_MAX) {
-				struct signalfd_siginfo si;
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGCHLD) {
-						int st;
-						if (r->child && waitpid(r->child, &st, WNOHANG) == r->child) {
-							child_status = st;
-							r->child = 0;
-							priv.stop_requested = 1;
-						}
-						continue;
-					}
-					priv.stop_requested = 1;
-					child_sig = (int)si.ssi_signo;
-					/* A terminal's Ctrl-C already reached the command. */
-					if (r->child && si.ssi_code != SI_KERNEL)
-						kill(r->child, (int)si.ssi_signo);
-				}
+			if (id == UINT32_MAX)
 				continue;
-			}
 			if ((int)id < priv.nwatch && priv.watches[id].fd >= 0) {
 				struct watch *wt = &priv.watches[id];
 				if (wt->src->ready && wt->src->ready(r, wt->state, wt->fd) < 0)
@@ -622,6 +667,13 @@ int main(int argc, char **argv)
 	}
 
 out_stop:
+	/* Bounded: a recorder far behind its sources ends within about the
+	 * budget; a second signal ends the drain now. */
+	priv.stopping = 1;
+	priv.slice_end = now_ns() + STOP_BUDGET_NS;
+	/* The traced work may keep every CPU busy: stop at normal priority. */
+	setpriority(PRIO_PROCESS, 0, 0);
+	take_signals(r);
 	for (i = priv.nactive - 1; i >= 0; i--)
 		if (priv.active[i]->stop && priv.active[i]->stop(r, priv.states[i]) < 0 && !r->write_err)
 			failed = 1;
@@ -665,16 +717,15 @@ out_close:
 		int st;
 		while (waitpid(r->child, &st, 0) < 0 && errno == EINTR)
 			;
-		child_status = st;
+		priv.child_status = st;
 	}
 	if (failed)
 		status = 1;
-	else if (child_status != -1)
-		status = WIFEXITED(child_status) ? WEXITSTATUS(child_status)
-			 : WIFSIGNALED(child_status) ? 128 + WTERMSIG(child_status) : 1;
+	else if (priv.child_status != -1)
+		status = WIFEXITED(priv.child_status) ? WEXITSTATUS(priv.child_status)
+			 : WIFSIGNALED(priv.child_status) ? 128 + WTERMSIG(priv.child_status) : 1;
 	else
 		status = 0;
-	(void)child_sig;
 out_free:
 	free(r->cpu_events);
 	free(r->cpu_lost);

@@ -31,7 +31,7 @@ $(O)/tests/evdump: $(O)/obj/tests/record/evdump.o $(LIBPMT)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(O)/obj/tests/record/evdump.o $(LIBPMT) $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
 
-SCRIPT_TESTS += tests/record/record.sh tests/record/import.sh
+SCRIPT_TESTS += tests/record/record.sh tests/record/import.sh tests/record/overload.sh
 
 UNIT_TESTS += test_record_sched
 test_record_sched_SRCS := $(PMT_SCHED_SRCS) record/import/common.c record/import/ftrace.c

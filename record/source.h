@@ -20,11 +20,13 @@
  *   start()     tracing on. The command (if any) is started after every
  *               source has started.
  *   ready(fd)   one of its watched fds is readable: read in bulk, decode,
- *               pmt_writer_append(). Also called with fd = -1 about 4 times a
+ *               pmt_writer_append(), giving back when pmt_rec_cut_short()
+ *               says so. Also called with fd = -1 about 4 times a
  *               second (and before each flush) so a source can poll what has
  *               no fd. Never blocks.
- *   stop()      tracing off, then drain everything the kernel still holds and
- *               write it (losses included). Called once, also after errors.
+ *   stop()      tracing off first, then drain what the kernel still holds and
+ *               write it (losses included), within pmt_rec_cut_short()'s
+ *               budget. Called once, also after errors.
  *   finish()    after every source stopped, before the file is closed: last
  *               metadata, pmt_writer_update_clock() with end-of-run
  *               calibration. May be skipped after a write error.
@@ -141,6 +143,16 @@ int pmt_rec_append(struct pmt_rec *r, const struct pmt_event *ev);
 
 /* Ask main to end the recording (as if --duration ran out). */
 void pmt_rec_request_stop(struct pmt_rec *r);
+
+/* Long reading (a drain of a full buffer) asks this between bulk reads and
+ * returns to main when it says nonzero: in ready(), after main's time slice
+ * (a quarter of a second) or once a stop is asked for, so that a recorder
+ * that cannot keep up still sees signals and flushes; in stop(), after the
+ * stop's time budget (a second) or a second signal. What stop() leaves
+ * unread it counts as lost. */
+int pmt_rec_cut_short(struct pmt_rec *r);
+/* A second signal came while stopping: finish without reading more. */
+int pmt_rec_stop_aborted(struct pmt_rec *r);
 
 /* Is CPU c recorded (--cpus)? */
 static inline int pmt_rec_cpu_wanted(const struct pmt_rec *r, uint32_t c)

@@ -7,6 +7,7 @@
  */
 #include "analyze/commands.h"
 #include "analyze/engine/report.h"
+#include "analyze/migorder.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +30,7 @@ struct exp {
 	FILE **pf;
 	const char *dest;
 	uint64_t lines;
+	struct mig_order ord;   /* migrations.csv in time order, as the report */
 };
 
 static int opt_fn(void *ctx, int id, const char *arg)
@@ -125,17 +127,28 @@ static void c_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 	if (p->cli.cpus && !rep_want_cpu(p, m->ent->level, m->from_cpu) &&
 	    !rep_want_cpu(p, m->ent->level, m->to_cpu))
 		return;
+	struct mig_row r;
+	(void)e;
+	mig_order_fill(&x->ord, &r, m);
+	mig_order_push(&x->ord, &r);
+}
+
+static void c_mig_row(void *ctx, const struct mig_row *r)
+{
+	struct exp *x = ctx;
 	struct table *t = x->mig;
-	table_set_i(t, 0, rep_rel(p, m->time_ns));
-	table_set_s(t, 1, rep_level_name(p, m->ent->level));
-	set_ent(t, 2, p, m->ent);
-	table_set_u(t, 5, m->from_cpu);
-	table_set_u(t, 6, m->to_cpu);
-	table_set_s(t, 7, m->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
-	if (m->off_cpu_ns >= 0)
-		table_set_i(t, 8, m->off_cpu_ns);
-	table_set_u(t, 9, (m->flags & ENG_F_START_INFERRED) ? 1 : 0);
-	table_set_u(t, 10, (m->flags & ENG_F_END_UNKNOWN) ? 1 : 0);
+	table_set_i(t, 0, rep_rel(x->p, r->time_ns));
+	table_set_s(t, 1, r->level);
+	table_set_u(t, 2, r->tid);
+	table_set_u(t, 3, r->pid);
+	table_set_s(t, 4, mig_row_comm(r));
+	table_set_u(t, 5, r->from_cpu);
+	table_set_u(t, 6, r->to_cpu);
+	table_set_s(t, 7, r->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
+	if (r->has_off)
+		table_set_i(t, 8, r->off_cpu_ns);
+	table_set_u(t, 9, r->inferred);
+	table_set_u(t, 10, r->uncertain);
 	table_end_row(t);
 }
 
@@ -188,6 +201,7 @@ static void c_ev(void *ctx, struct eng *e, const struct pmt_event *ev)
 {
 	struct exp *x = ctx;
 	struct rep *p = x->p;
+	mig_order_event(&x->ord, ev);
 	if (!want_event(x, e, ev))
 		return;
 	struct table *t = x->ev;
@@ -557,6 +571,7 @@ int cmd_export(int argc, char **argv)
 		m.cpu_interval = c_ci;
 		m.migration = c_mig;
 		m.event = c_ev;
+		mig_order_init(&x.ord, &p, c_mig_row, &x);
 	} else {
 		err = perfetto_open(&x, dest);
 		m.interval = p_iv;
@@ -566,6 +581,9 @@ int cmd_export(int argc, char **argv)
 		eng_add_module(p.e, &m, &x);
 		rep_run(&p);
 	}
+	if (x.to == TO_CSV && mig_order_done(&x.ord))
+		fprintf(stderr, "pmt-analyze export: more than %d rows waited for a CPU without a "
+			"switch: some rows of migrations.csv are out of time order\n", MIG_ORDER_MAX);
 	int werr = x.to == TO_CSV ? csv_close(&x) : perfetto_close(&x);
 	int status = rep_close(&p);
 	if (err || werr)

@@ -2,13 +2,16 @@
  * cmd_migrations.c - `pmt-analyze migrations FILE`: the migration timeline,
  * one row per kernel migrate event (kind `migrate`) and per CPU change
  * (kind `cpu-change`: a switch-in, seen or inferred, on another CPU than the
- * entity's last run). Rows stream out as the engine finds them: memory does
- * not grow with the length of the timeline. Columns: docs/METRICS.md.
+ * entity's last run). Rows go out in time order as soon as no later
+ * event can precede them (analyze/migorder.h): memory does not grow with the
+ * length of the timeline. Columns: docs/METRICS.md.
  */
 #include "analyze/commands.h"
 #include "analyze/engine/report.h"
+#include "analyze/migorder.h"
 #include "analyze/twolevel/composed.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define USAGE "pmt-analyze migrations FILE.pmt [--kind migrate|cpu-change] [--composed] [OPTIONS]"
@@ -20,7 +23,40 @@ struct migs {
 	uint64_t rows;
 	int composed;   /* --composed: pCPUs of guest task rows (analyze/twolevel) */
 	struct tl *tl;
+	struct mig_order ord;
 };
+
+static void print_row(void *ctx, const struct mig_row *r)
+{
+	struct migs *s = ctx;
+	struct table *t = s->t;
+	table_set_i(t, 0, rep_rel(s->p, r->time_ns));
+	table_set_s(t, 1, r->level);
+	table_set_u(t, 2, r->tid);
+	table_set_u(t, 3, r->pid);
+	table_set_s(t, 4, mig_row_comm(r));
+	table_set_u(t, 5, r->from_cpu);
+	table_set_u(t, 6, r->to_cpu);
+	table_set_s(t, 7, r->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
+	if (r->has_off)
+		table_set_i(t, 8, r->off_cpu_ns);
+	table_set_u(t, 9, r->inferred);
+	table_set_u(t, 10, r->uncertain);
+	if (r->composed) {
+		if (r->pcpu_from >= 0)
+			table_set_i(t, 11, r->pcpu_from);
+		if (r->pcpu_to >= 0)
+			table_set_i(t, 12, r->pcpu_to);
+	}
+	table_end_row(t);
+}
+
+static void m_event(void *ctx, struct eng *e, const struct pmt_event *ev)
+{
+	struct migs *s = ctx;
+	(void)e;
+	mig_order_event(&s->ord, ev);
+}
 
 static void m_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 {
@@ -33,28 +69,17 @@ static void m_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 	if (p->cli.cpus && !rep_want_cpu(p, m->ent->level, m->from_cpu) &&
 	    !rep_want_cpu(p, m->ent->level, m->to_cpu))
 		return;
-	struct table *t = s->t;
-	table_set_i(t, 0, rep_rel(p, m->time_ns));
-	table_set_s(t, 1, rep_level_name(p, m->ent->level));
-	table_set_u(t, 2, m->ent->tid);
-	table_set_u(t, 3, m->ent->pid);
-	table_set_s(t, 4, m->ent->comm);
-	table_set_u(t, 5, m->from_cpu);
-	table_set_u(t, 6, m->to_cpu);
-	table_set_s(t, 7, m->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
-	if (m->off_cpu_ns >= 0)
-		table_set_i(t, 8, m->off_cpu_ns);
-	table_set_u(t, 9, (m->flags & ENG_F_START_INFERRED) ? 1 : 0);
-	table_set_u(t, 10, (m->flags & ENG_F_END_UNKNOWN) ? 1 : 0);
+	struct mig_row r;
+	(void)e;
+	mig_order_fill(&s->ord, &r, m);
 	if (s->tl && tl_guest_find(s->tl, m->ent->level)) {
 		int32_t from, to;
 		tl_migration_pcpus(s->tl, m->ent->level, m->ent->tid, m->to_cpu, &from, &to);
-		if (from >= 0)
-			table_set_i(t, 11, from);
-		if (to >= 0)
-			table_set_i(t, 12, to);
+		r.composed = 1;
+		r.pcpu_from = from;
+		r.pcpu_to = to;
 	}
-	table_end_row(t);
+	mig_order_push(&s->ord, &r);
 	s->rows++;
 }
 
@@ -100,9 +125,13 @@ int cmd_migrations(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	s.t = out_table(p.o, "migrations", "", cols, s.composed ? 13 : 11, TABLE_STREAM);
-	struct eng_module m = { .name = "migrations", .migration = m_mig };
+	struct eng_module m = { .name = "migrations", .event = m_event, .migration = m_mig };
+	mig_order_init(&s.ord, &p, print_row, &s);
 	eng_add_module(p.e, &m, &s);
 	rep_run(&p);
+	if (mig_order_done(&s.ord))
+		fprintf(stderr, "pmt-analyze migrations: more than %d rows waited for a CPU without a "
+			"switch: some rows are out of time order\n", MIG_ORDER_MAX);
 	table_close(s.t);
 	tl_free(s.tl);
 	return rep_close(&p);

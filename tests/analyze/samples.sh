@@ -78,6 +78,30 @@ check_eq "pingpong: no migrations, no CPU changes" "0 0" \
 	"$(awk '$1 == "migrations" || $1 == "cpu_changes" { printf "%s%s", s, $2; s = " " }' "$EXP/pingpong.summary.txt")"
 check "mixed: migrations happen" grep -q "^migrations  *[1-9]" "$EXP/mixed.summary.txt"
 
+# migrations rows in time order: a switch-in the engine learns late (after a
+# loss, or inferred) is printed in its place. Task 10's switch-in on CPU 1 at
+# 2 ms is lost (gap [1.5, 2.5) ms), so its cpu-change is at the gap's end,
+# 2.5 ms, known only at its switch-out (5 ms); task 11 moves at 3 ms.
+if [ -x "$BIN/pmt-synth" ]; then
+	printf '%s\n' 'span 6ms' 'host 2' 'task host 10 10 late' 'task host 11 11 early' \
+		'run host 0 0 1ms 10 S' 'run host 1 0 1ms 11 S' 'run host 1 2ms 5ms 10 S' \
+		'run host 0 3ms 4ms 11 S' 'lost host 1 1500us 2500us 3' |
+		"$BIN/pmt-synth" - -o "$TMP/order.pmt" || fail "pmt-synth order"
+	check_eq "migrations: a row learnt late comes in time order" "2500000,10,0,1 3000000,11,1,0" \
+		"$("$A" migrations "$TMP/order.pmt" --format csv | awk -F, '/^[0-9]/ { printf "%s%s,%s,%s,%s", s, $1, $3, $6, $7; s = " " }')"
+fi
+# The TCG test bed sample has inferred switch-ins (its vCPUs miss some): every
+# row in time order, and as many cpu-change rows as affinity counts changes.
+vm=sample-traces/vm-tcg-free.pmt
+"$A" migrations "$vm" --format csv >"$TMP/vm-mig.csv"
+check "vm-tcg-free: some cpu-change rows are at inferred switch-ins" \
+	awk -F, '/^[0-9]/ && $8 == "cpu-change" && $10 == 1 { n++ } END { exit !n }' "$TMP/vm-mig.csv"
+check_eq "vm-tcg-free: migrations rows in time order (rows before an earlier one)" 0 \
+	"$(awk -F, '/^[0-9]/ { if (n++ && $1 + 0 < p) bad++; p = $1 + 0 } END { print bad + 0 }' "$TMP/vm-mig.csv")"
+check_eq "vm-tcg-free: cpu-change rows = affinity's cpu_changes" \
+	"$("$A" affinity "$vm" --format csv | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cpu_changes") c = i; next } /^[a-z]/ && c { n += $c } END { print n + 0 }')" \
+	"$(awk -F, '/^[0-9]/ && $8 == "cpu-change" { n++ } END { print n + 0 }' "$TMP/vm-mig.csv")"
+
 # two-level scenario (pmt-synth): what the script says about the host level
 if [ -x "$BIN/pmt-synth" ] && [ -f sample-traces/lockholder.synth ]; then
 	"$BIN/pmt-synth" sample-traces/lockholder.synth -o "$TMP/lockholder.pmt" >/dev/null 2>&1 || fail "pmt-synth lockholder"

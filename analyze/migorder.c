@@ -1,0 +1,196 @@
+/*
+ * migorder.c - migration rows in time order (see migorder.h).
+ */
+#include "analyze/migorder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int row_less(const struct mig_row *a, const struct mig_row *b)
+{
+	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
+}
+
+static void heap_push(struct mig_order *o, const struct mig_row *r)
+{
+	size_t i = o->n++;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!row_less(r, &o->heap[up]))
+			break;
+		o->heap[i] = o->heap[up];
+		i = up;
+	}
+	o->heap[i] = *r;
+}
+
+static void heap_pop(struct mig_order *o, struct mig_row *out)
+{
+	*out = o->heap[0];
+	struct mig_row last = o->heap[--o->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= o->n)
+			break;
+		if (c + 1 < o->n && row_less(&o->heap[c + 1], &o->heap[c]))
+			c++;
+		if (!row_less(&o->heap[c], &last))
+			break;
+		o->heap[i] = o->heap[c];
+		i = c;
+	}
+	if (o->n)
+		o->heap[i] = last;
+}
+
+static void emit(struct mig_order *o, struct mig_row *r)
+{
+	o->fn(o->ctx, r);
+	free(r->comm_long);
+	r->comm_long = NULL;
+}
+
+/* Print the waiting rows no stream can precede any more (all: every one). */
+static void release(struct mig_order *o, int all)
+{
+	struct mig_row r;
+	while (o->n && (all || o->heap[0].time_ns <= o->min_thr)) {
+		heap_pop(o, &r);
+		emit(o, &r);
+	}
+}
+
+static void recompute_min(struct mig_order *o)
+{
+	int64_t m = INT64_MAX;
+	for (size_t i = 0; i < o->nstreams; i++)
+		if (o->thr[i] < m)
+			m = o->thr[i];
+	o->min_thr = m;
+}
+
+static const struct pmt_info *cmp_info;
+static int cmp_end(const void *a, const void *b)
+{
+	int64_t x = cmp_info->streams[*(const size_t *)a].last_ns;
+	int64_t y = cmp_info->streams[*(const size_t *)b].last_ns;
+	return x < y ? -1 : x > y;
+}
+
+void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, void *ctx)
+{
+	memset(o, 0, sizeof(*o));
+	o->p = p;
+	o->fn = fn;
+	o->ctx = ctx;
+	o->nstreams = p->info->nstreams;
+	o->thr = malloc((o->nstreams + 1) * sizeof(*o->thr));
+	o->by_end = malloc((o->nstreams + 1) * sizeof(*o->by_end));
+	o->cap = 1024;
+	o->heap = malloc(o->cap * sizeof(*o->heap));
+	if (!o->thr || !o->by_end || !o->heap) {
+		/* no memory to wait: rows go out as found */
+		free(o->thr), free(o->by_end), free(o->heap);
+		o->thr = NULL, o->by_end = NULL, o->heap = NULL;
+		o->cap = 0;
+		return;
+	}
+	for (size_t i = 0; i < o->nstreams; i++) {
+		o->thr[i] = p->info->streams[i].events ? INT64_MIN : INT64_MAX;
+		o->by_end[i] = i;
+	}
+	cmp_info = p->info;
+	qsort(o->by_end, o->nstreams, sizeof(*o->by_end), cmp_end);
+	recompute_min(o);
+}
+
+void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct eng_migration *m)
+{
+	const char *comm = m->ent->comm ? m->ent->comm : "";
+	memset(r, 0, sizeof(*r));
+	r->time_ns = m->time_ns;
+	r->level = rep_level_name(o->p, m->ent->level);
+	r->tid = m->ent->tid;
+	r->pid = m->ent->pid;
+	if (strlen(comm) < sizeof(r->comm))
+		memcpy(r->comm, comm, strlen(comm) + 1);
+	else if (!(r->comm_long = strdup(comm)))
+		snprintf(r->comm, sizeof(r->comm), "%s", comm); /* cut, rather than nothing */
+	r->from_cpu = m->from_cpu;
+	r->to_cpu = m->to_cpu;
+	r->kind = (uint8_t)m->kind;
+	r->has_off = m->off_cpu_ns >= 0;
+	r->off_cpu_ns = m->off_cpu_ns;
+	r->inferred = (m->flags & ENG_F_START_INFERRED) ? 1 : 0;
+	r->uncertain = (m->flags & ENG_F_END_UNKNOWN) ? 1 : 0;
+	r->pcpu_from = r->pcpu_to = -1;
+}
+
+const char *mig_row_comm(const struct mig_row *r)
+{
+	return r->comm_long ? r->comm_long : r->comm;
+}
+
+void mig_order_push(struct mig_order *o, struct mig_row *r)
+{
+	r->seq = o->seq++;
+	if (!o->heap) {
+		emit(o, r);
+		return;
+	}
+	if (o->n == o->cap) {
+		struct mig_row *h = o->cap < MIG_ORDER_MAX ? realloc(o->heap, 2 * o->cap * sizeof(*h)) : NULL;
+		if (h) {
+			o->heap = h;
+			o->cap *= 2;
+		} else {
+			/* full: the earliest goes out now, the order may break */
+			struct mig_row first;
+			heap_pop(o, &first);
+			emit(o, &first);
+			o->overflowed = 1;
+		}
+	}
+	heap_push(o, r);
+	r->comm_long = NULL; /* the heap owns it now */
+}
+
+void mig_order_event(struct mig_order *o, const struct pmt_event *ev)
+{
+	if (!o->thr)
+		return;
+	int changed = 0;
+	if (ev->type == PMT_EV_SWITCH) {
+		int i = pmt_reader_stream(o->p->r, ev->level, ev->cpu);
+		if (i >= 0 && (size_t)i < o->nstreams && o->thr[i] != INT64_MAX) {
+			changed = o->thr[i] == o->min_thr;
+			o->thr[i] = ev->time_ns;
+		}
+	}
+	/* streams whose last event is behind us: nothing more comes from them */
+	while (o->next_end < o->nstreams &&
+	       o->p->info->streams[o->by_end[o->next_end]].last_ns < ev->time_ns) {
+		size_t i = o->by_end[o->next_end++];
+		changed |= o->thr[i] == o->min_thr;
+		o->thr[i] = INT64_MAX;
+	}
+	if (changed)
+		recompute_min(o);
+	if (o->n)
+		release(o, 0);
+}
+
+int mig_order_done(struct mig_order *o)
+{
+	release(o, 1);
+	free(o->heap);
+	free(o->thr);
+	free(o->by_end);
+	o->heap = NULL;
+	o->thr = NULL;
+	o->by_end = NULL;
+	o->cap = 0;
+	return o->overflowed;
+}

@@ -1,0 +1,67 @@
+/*
+ * migorder.h - the migration rows of the engine in time order, for the
+ * migrations report and export's migrations.csv.
+ *
+ * The engine learns of a switch-in it did not see (inferred, or a resync
+ * after a loss) only at the switch-out, so its cpu-change row comes late.
+ * Such a switch-in on CPU c lies at or after the last switch recorded on c
+ * (the engine's bound of c), and every other row is at the event being
+ * applied; so a row is final once every stream has had a switch at or after
+ * its time (or has no events left). Rows wait in a heap until then: memory
+ * is bounded by the rows found between two switches of the slowest CPU, and
+ * by MIG_ORDER_MAX rows (past it the earliest row goes out at once and the
+ * order may break: mig_order_done says so).
+ */
+#ifndef PMT_ANALYZE_MIGORDER_H
+#define PMT_ANALYZE_MIGORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/engine/report.h"
+
+#define MIG_ORDER_MAX 65536
+
+/* One row, its values taken when it was found (names and the composed pCPUs
+ * change later). */
+struct mig_row {
+	int64_t time_ns, off_cpu_ns, pcpu_from, pcpu_to; /* pcpu_*: -1 none */
+	uint64_t seq;
+	const char *level;
+	uint32_t tid, pid, from_cpu, to_cpu;
+	uint8_t kind, inferred, uncertain, has_off, composed;
+	char comm[32];
+	char *comm_long;        /* owned; the name when it does not fit comm   */
+};
+
+/* Print one row (the caller's table). */
+typedef void (*mig_row_fn)(void *ctx, const struct mig_row *r);
+
+struct mig_order {
+	const struct rep *p;
+	mig_row_fn fn;
+	void *ctx;
+	struct mig_row *heap;   /* min-heap by (time, seq); NULL: no waiting   */
+	size_t n, cap;
+	uint64_t seq;
+	int overflowed;
+	int64_t *thr;           /* per stream: its last switch, INT64_MAX: done */
+	int64_t min_thr;
+	size_t nstreams, *by_end, next_end;
+};
+
+/* Before rep_run. Without memory, rows go out as found. */
+void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, void *ctx);
+/* The row of m (level, entity, CPUs, flags); composed columns left empty. */
+void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct eng_migration *m);
+/* The row's name (comm or comm_long). */
+const char *mig_row_comm(const struct mig_row *r);
+/* A row found (takes comm_long). */
+void mig_order_push(struct mig_order *o, struct mig_row *r);
+/* Every event, after the engine applied it (the module's event hook). */
+void mig_order_event(struct mig_order *o, const struct pmt_event *ev);
+/* Print what waits (at the end: eng's end hook or after rep_run), free;
+ * 1 when the order broke (too many rows waited), else 0. */
+int mig_order_done(struct mig_order *o);
+
+#endif

@@ -842,7 +842,7 @@ static int decode_pending(struct pmt_linux *l)
 			return rc;
 		/* A starved recorder (niced, on busy CPUs) takes long per bulk
 		 * read: look at the clock and the signals within one too. */
-		if (i % 16 == 0 && l->pend_off + l->subbuf <= l->pend_end && pmt_rec_cut_short(l->r))
+		if (i % 64 == 0 && l->pend_off + l->subbuf <= l->pend_end && pmt_rec_cut_short(l->r))
 			return 1;
 	}
 	l->pend_off = l->pend_end = 0;

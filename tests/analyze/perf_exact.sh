@@ -67,8 +67,8 @@ if [ "$perf_lost" -eq 0 ] && [ "${pmt_lost:-0}" -eq 0 ]; then
 	# without counting them as lost: its own chain of CPUs then breaks, or
 	# (seen for bursts of migrations at one instant at the end of a thread's
 	# life) the last one is missing. So pmt-record must hold every migration
-	# perf has, plus at least one per break of perf's chain; its own chains
-	# are complete (above), which perf's are not.
+	# perf has, plus at least one per break of perf's chain that its own
+	# chain does not share (above: pmt's has no break perf's lacks).
 	check_eq "per thread pmt-record has perf's migrate events plus one per gap only perf's chain has" "" \
 		"$(awk '$3 < $2 + $4 - $5' "$TMP/both")"
 else

@@ -122,10 +122,7 @@ static void c_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 {
 	struct exp *x = ctx;
 	struct rep *p = x->p;
-	if (!rep_want_time(p, m->time_ns) || !rep_want_entity(p, m->ent))
-		return;
-	if (p->cli.cpus && !rep_want_cpu(p, m->ent->level, m->from_cpu) &&
-	    !rep_want_cpu(p, m->ent->level, m->to_cpu))
+	if (!mig_wanted(p, m))
 		return;
 	struct mig_row r;
 	(void)e;
@@ -137,18 +134,7 @@ static void c_mig_row(void *ctx, const struct mig_row *r)
 {
 	struct exp *x = ctx;
 	struct table *t = x->mig;
-	table_set_i(t, 0, rep_rel(x->p, r->time_ns));
-	table_set_s(t, 1, r->level);
-	table_set_u(t, 2, r->tid);
-	table_set_u(t, 3, r->pid);
-	table_set_s(t, 4, mig_row_comm(r));
-	table_set_u(t, 5, r->from_cpu);
-	table_set_u(t, 6, r->to_cpu);
-	table_set_s(t, 7, r->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
-	if (r->has_off)
-		table_set_i(t, 8, r->off_cpu_ns);
-	table_set_u(t, 9, r->inferred);
-	table_set_u(t, 10, r->uncertain);
+	mig_row_cells(t, x->p, r);
 	table_end_row(t);
 }
 
@@ -285,12 +271,6 @@ static int csv_open(struct exp *x, const char *dir)
 		{ "pid", COL_UINT, 0, 0 }, { "comm", COL_STR, 0, 0 }, { "state", COL_STR, 0, 0 },
 		{ "start_ns", COL_INT, 0, 0 }, { "end_ns", COL_INT, 0, 0 }, { "flags", COL_STR, 0, 0 },
 	};
-	static const struct col mc[] = {
-		{ "time_ns", COL_INT, 0, 0 }, { "level", COL_STR, 0, 0 }, { "tid", COL_UINT, 0, 0 },
-		{ "pid", COL_UINT, 0, 0 }, { "comm", COL_STR, 0, 0 }, { "from_cpu", COL_UINT, 0, 0 },
-		{ "to_cpu", COL_UINT, 0, 0 }, { "kind", COL_STR, 0, 0 }, { "off_cpu_ns", COL_INT, 0, 0 },
-		{ "inferred", COL_UINT, 0, 0 }, { "uncertain", COL_UINT, 0, 0 },
-	};
 	static const struct col evc[] = {
 		{ "time_ns", COL_INT, 0, 0 }, { "level", COL_STR, 0, 0 }, { "cpu", COL_UINT, 0, 0 },
 		{ "type", COL_STR, 0, 0 }, { "tid", COL_UINT, 0, 0 }, { "prev_tid", COL_UINT, 0, 0 },
@@ -301,7 +281,7 @@ static int csv_open(struct exp *x, const char *dir)
 	};
 	x->iv = out_table(x->o[0], "intervals", "", ivc, 11, TABLE_STREAM);
 	x->ci = out_table(x->o[1], "cpu_intervals", "", cic, 9, TABLE_STREAM);
-	x->mig = out_table(x->o[2], "migrations", "", mc, 11, TABLE_STREAM);
+	x->mig = out_table(x->o[2], "migrations", "", mig_cols, MIG_NCOLS, TABLE_STREAM);
 	x->ev = out_table(x->o[3], "events", "", evc, 15, TABLE_STREAM);
 	return x->iv && x->ci && x->mig && x->ev ? 0 : -1;
 }

@@ -30,18 +30,7 @@ static void print_row(void *ctx, const struct mig_row *r)
 {
 	struct migs *s = ctx;
 	struct table *t = s->t;
-	table_set_i(t, 0, rep_rel(s->p, r->time_ns));
-	table_set_s(t, 1, r->level);
-	table_set_u(t, 2, r->tid);
-	table_set_u(t, 3, r->pid);
-	table_set_s(t, 4, mig_row_comm(r));
-	table_set_u(t, 5, r->from_cpu);
-	table_set_u(t, 6, r->to_cpu);
-	table_set_s(t, 7, r->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
-	if (r->has_off)
-		table_set_i(t, 8, r->off_cpu_ns);
-	table_set_u(t, 9, r->inferred);
-	table_set_u(t, 10, r->uncertain);
+	mig_row_cells(t, s->p, r);
 	if (r->composed) {
 		if (r->pcpu_from >= 0)
 			table_set_i(t, 11, r->pcpu_from);
@@ -64,10 +53,7 @@ static void m_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 	struct rep *p = s->p;
 	if (s->kind && m->kind != s->kind)
 		return;
-	if (!rep_want_time(p, m->time_ns) || !rep_want_entity(p, m->ent))
-		return;
-	if (p->cli.cpus && !rep_want_cpu(p, m->ent->level, m->from_cpu) &&
-	    !rep_want_cpu(p, m->ent->level, m->to_cpu))
+	if (!mig_wanted(p, m))
 		return;
 	struct mig_row r;
 	(void)e;
@@ -106,15 +92,6 @@ int cmd_migrations(int argc, char **argv)
 		{ "composed", 0, 2, "  --composed               guest task rows: pCPU before and after (pcpu_from, pcpu_to)" },
 		{ NULL, 0, 0, NULL },
 	};
-	static const struct col cols[] = {
-		{ "time_ns", COL_INT, 14, 0 }, { "level", COL_STR, 6, 0 },
-		{ "tid", COL_UINT, 8, 0 }, { "pid", COL_UINT, 8, 0 },
-		{ "comm", COL_STR, 16, 0 }, { "from_cpu", COL_UINT, 8, 0 },
-		{ "to_cpu", COL_UINT, 6, 0 }, { "kind", COL_STR, 10, 0 },
-		{ "off_cpu_ns", COL_INT, 12, 0 }, { "inferred", COL_UINT, 8, 0 },
-		{ "uncertain", COL_UINT, 9, 0 },
-		{ "pcpu_from", COL_INT, 9, 0 }, { "pcpu_to", COL_INT, 7, 0 },
-	};
 	struct rep p;
 	struct migs s = { .p = &p };
 	int rc = rep_open(&p, "migrations", USAGE, argc, argv, opts, opt_fn, &s);
@@ -124,7 +101,8 @@ int cmd_migrations(int argc, char **argv)
 		rep_close(&p);
 		return CLI_EXIT_ERROR;
 	}
-	s.t = out_table(p.o, "migrations", "", cols, s.composed ? 13 : 11, TABLE_STREAM);
+	s.t = out_table(p.o, "migrations", "", mig_cols,
+			    s.composed ? MIG_NCOLS_COMPOSED : MIG_NCOLS, TABLE_STREAM);
 	struct eng_module m = { .name = "migrations", .event = m_event, .migration = m_mig };
 	mig_order_init(&s.ord, &p, print_row, &s);
 	eng_add_module(p.e, &m, &s);

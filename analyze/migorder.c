@@ -128,6 +128,40 @@ void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct e
 	r->pcpu_from = r->pcpu_to = -1;
 }
 
+const struct col mig_cols[MIG_NCOLS_COMPOSED] = {
+	{ "time_ns", COL_INT, 14, 0 }, { "level", COL_STR, 6, 0 },
+	{ "tid", COL_UINT, 8, 0 }, { "pid", COL_UINT, 8, 0 },
+	{ "comm", COL_STR, 16, 0 }, { "from_cpu", COL_UINT, 8, 0 },
+	{ "to_cpu", COL_UINT, 6, 0 }, { "kind", COL_STR, 10, 0 },
+	{ "off_cpu_ns", COL_INT, 12, 0 }, { "inferred", COL_UINT, 8, 0 },
+	{ "uncertain", COL_UINT, 9, 0 },
+	{ "pcpu_from", COL_INT, 9, 0 }, { "pcpu_to", COL_INT, 7, 0 },
+};
+
+int mig_wanted(const struct rep *p, const struct eng_migration *m)
+{
+	if (!rep_want_time(p, m->time_ns) || !rep_want_entity(p, m->ent))
+		return 0;
+	return !p->cli.cpus || rep_want_cpu(p, m->ent->level, m->from_cpu) ||
+	       rep_want_cpu(p, m->ent->level, m->to_cpu);
+}
+
+void mig_row_cells(struct table *t, const struct rep *p, const struct mig_row *r)
+{
+	table_set_i(t, 0, rep_rel(p, r->time_ns));
+	table_set_s(t, 1, r->level);
+	table_set_u(t, 2, r->tid);
+	table_set_u(t, 3, r->pid);
+	table_set_s(t, 4, mig_row_comm(r));
+	table_set_u(t, 5, r->from_cpu);
+	table_set_u(t, 6, r->to_cpu);
+	table_set_s(t, 7, r->kind == ENG_MIG_MIGRATE ? "migrate" : "cpu-change");
+	if (r->has_off)
+		table_set_i(t, 8, r->off_cpu_ns);
+	table_set_u(t, 9, r->inferred);
+	table_set_u(t, 10, r->uncertain);
+}
+
 const char *mig_row_comm(const struct mig_row *r)
 {
 	return r->comm_long ? r->comm_long : r->comm;

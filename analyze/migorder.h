@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "analyze/engine/report.h"
+#include "analyze/table.h"
 
 #define MIG_ORDER_MAX 65536
 
@@ -49,6 +50,17 @@ struct mig_order {
 	int64_t min_thr;
 	size_t nstreams, *by_end, next_end;
 };
+
+/* The columns of a migration row (docs/METRICS.md, migrations): the first
+ * MIG_NCOLS always, then pcpu_from and pcpu_to with --composed. */
+#define MIG_NCOLS 11
+#define MIG_NCOLS_COMPOSED 13
+extern const struct col mig_cols[MIG_NCOLS_COMPOSED];
+
+/* Whether --time, the task filters and --cpu (either end) keep m. */
+int mig_wanted(const struct rep *p, const struct eng_migration *m);
+/* Set the first MIG_NCOLS cells of r in t (times relative to the trace start). */
+void mig_row_cells(struct table *t, const struct rep *p, const struct mig_row *r);
 
 /* Before rep_run. Without memory, rows go out as found. */
 void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, void *ctx);

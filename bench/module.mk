@@ -40,3 +40,11 @@ bench-analyze: all $(O)/tests/analyze-gen $(O)/bench/analyze-speed
 bench: bench-record
 bench-record: all
 	O=$(O) bench/record-overhead
+
+# pmt-tile: a real recording repeated end to end (bench/analyze's long points).
+$(O)/bench/pmt-tile: $(O)/obj/bench/tile.o $(LIBPMT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ZLIB_LIBS) $(DEFLATE_LIBS) -lpthread -lm
+TEST_EXTRA += $(O)/bench/pmt-tile
+bench-analyze: $(O)/bench/pmt-tile

@@ -842,10 +842,9 @@ static int start_pending(const struct eng *e)
 	return 0;
 }
 
-int eng_feed(struct eng *e, const struct pmt_event *ev)
+/* One event (begin() done); inlined into eng_feed and eng_feed_batch. */
+static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev)
 {
-	if (!e->begun)
-		begin(e);
 	int64_t t = ev->time_ns;
 	if (t > e->feed_stop_ns && !start_pending(e))
 		return 1;
@@ -922,6 +921,23 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 	if (e->n_ev)
 		EMIT(e, ev, ev);
 	return 0;
+}
+
+int eng_feed(struct eng *e, const struct pmt_event *ev)
+{
+	if (!e->begun)
+		begin(e);
+	return feed_one(e, ev);
+}
+
+size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n)
+{
+	if (!e->begun)
+		begin(e);
+	for (size_t i = 0; i < n; i++)
+		if (feed_one(e, ev[i]))
+			return i;
+	return n;
 }
 
 void eng_finish(struct eng *e, int64_t end)

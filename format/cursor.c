@@ -520,7 +520,8 @@ struct scur {
 	int64_t key;              /* ev[i].time_ns */
 	int stream;
 	size_t leaf;              /* its leaf in the cursor's tree (K + index) */
-	uint32_t i, n;            /* ev[i] is the stream's next event; i < n */
+	struct pmt_event *cur;    /* the stream's next event, in ev */
+	struct pmt_event *end;    /* past the batch's last; cur < end */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
 	const struct rchunk *ch;  /* chunk being decoded */
@@ -582,6 +583,13 @@ struct pmt_cursor {
 				     INT_MAX (a real key INT64_MAX still wins:
 				     its stream is smaller)                    */
 	struct scur *pending;     /* handed out last: advance on the next call */
+	int64_t lim;              /* pending stays the winner while its next
+				     key is below lim (its runner-up: the
+				     earliest of the siblings along its path,
+				     which do not move while it wins);
+				     INT64_MIN: not known, replay            */
+	const struct scur *rerun; /* the last stream that won again after a
+				     replay (when to learn lim)              */
 	int started;
 	int err;
 	struct loader *ld;        /* NULL: everything on the calling thread */
@@ -799,7 +807,7 @@ static void loader_free(pmt_cursor *c)
 static int refill(pmt_cursor *c, struct scur *s)
 {
 	pmt_reader *r = c->r;
-	s->i = s->n = 0;
+	s->cur = s->end = s->ev;
 	s->d.strpos = 0;
 	for (;;) {
 		if (s->d.left == 0) {
@@ -838,7 +846,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 			continue;
 		}
 		if (n) {
-			s->n = n;
+			s->end = ev + n;
 			s->key = ev[0].time_ns;
 			return 1;
 		}
@@ -881,7 +889,7 @@ static void sc_reset(struct scur *s)
 	s->ci = 0;
 	s->ch = NULL;
 	s->d.left = 0;
-	s->i = s->n = 0;
+	s->cur = s->end = s->ev;
 }
 
 static void cursor_free(pmt_cursor *c)
@@ -917,6 +925,7 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		goto nomem;
 	c->none.key = INT64_MAX;
 	c->none.stream = INT_MAX;
+	c->lim = INT64_MIN;
 	for (size_t j = 0; j < 2 * c->K; j++)
 		c->win[j] = &c->none; /* empty until start or seek */
 	for (size_t i = 0; i < r->info.nstreams; i++) {
@@ -989,22 +998,35 @@ static int start(pmt_cursor *c)
 	tt_build(c);
 	c->started = 1;
 	c->pending = NULL;
+	c->lim = INT64_MIN;
 	return 0;
 }
 
-const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
+/*
+ * The key below which winner p (pending, so the tree is settled) keeps
+ * winning while only it moves: the runner-up is the earliest of the siblings
+ * along its path (each lost to p once and none of them moves until p loses).
+ * A tie goes to the smaller stream: p keeps a tie only if its stream is.
+ * Saturates to INT64_MAX, which only costs a replay at that key.
+ */
+static inline int64_t run_limit(const pmt_cursor *c, const struct scur *p)
 {
-	/* Fast path: the stream handed out last has more decoded events (a
-	 * pending stream implies no error): replay its path in the tree. */
-	struct scur *p;
-	if (c && (p = c->pending) != NULL && p->i + 1 < p->n) {
-		p->i++;
-		p->key = p->ev[p->i].time_ns;
-		p = c->pending = tt_replay(c, p->leaf, p);
-		if (err)
-			*err = 0;
-		return &p->ev[p->i];
+	struct scur *const *w = c->win;
+	const struct scur *m = &c->none;
+	for (size_t j = p->leaf; j > 1; j >>= 1) {
+		const struct scur *y = w[j ^ 1];
+		m = before(y, m) ? y : m;
 	}
+	if (p->stream < m->stream)
+		return m->key < INT64_MAX ? m->key + 1 : INT64_MAX;
+	return m->key;
+}
+
+/* Everything but the pending stream's next decoded event: errors, start,
+ * refills, the end. Kept apart so that the hot path needs no saved
+ * registers. */
+static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c, int *err)
+{
 	if (!c) {
 		if (err)
 			*err = PMT_EINVAL;
@@ -1016,8 +1038,8 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	struct scur *s = c->pending;
 	if (s) {
 		c->pending = NULL;
-		if (++s->i < s->n) {
-			s->key = s->ev[s->i].time_ns;
+		if (++s->cur < s->end) {
+			s->key = s->cur->time_ns;
 			tt_replay(c, s->leaf, s);
 		} else {
 			e = refill(c, s);
@@ -1034,12 +1056,51 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	if (c->win[1] == &c->none)
 		return NULL;
 	s = c->pending = c->win[1];
-	return &s->ev[s->i];
+	c->lim = run_limit(c, s);
+	return s->cur;
 fail:
 	c->err = e;
 	if (err)
 		*err = e;
 	return NULL;
+}
+
+/* The pending stream p's next key (already in p->key) is not below the
+ * limit: replay its path; if it still wins, maybe learn its new limit.
+ * Apart from the hot path, which then needs no stack frame (a tail call). */
+static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p)
+{
+	struct scur *x = tt_replay(c, p->leaf, p);
+	c->pending = x;
+	if (x != p) {
+		c->lim = INT64_MIN;
+		return x->cur;
+	}
+	/* Learn the limit on a stream's second win in a row of two (runs of
+	 * one, common with many busy CPUs, cost no walk; a long run pays one
+	 * more replay). */
+	c->lim = c->rerun == p ? run_limit(c, p) : INT64_MIN;
+	c->rerun = p;
+	return p->cur;
+}
+
+const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
+{
+	/* Fast path: the stream handed out last has more decoded events (a
+	 * pending stream implies no error). While its keys stay below the
+	 * runner-up's (a run: one busy CPU) the tree needs no change. */
+	struct scur *p;
+	if (c && (p = c->pending) != NULL && p->cur + 1 < p->end) {
+		const struct pmt_event *ev = ++p->cur;
+		int64_t key = ev->time_ns;
+		p->key = key;
+		if (err)
+			*err = 0;
+		if (key >= c->lim)
+			return run_break(c, p);
+		return ev;
+	}
+	return next_slow(c, err);
 }
 
 int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
@@ -1050,6 +1111,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 	c->err = 0;
 	c->nheap = 0;
 	c->pending = NULL;
+	c->lim = INT64_MIN;
 	loader_join(c);
 	for (size_t i = 0; i < c->n; i++) {
 		struct scur *s = &c->s[i];
@@ -1066,9 +1128,9 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 		s->ci = lo;
 		int e;
 		while ((e = refill(c, s)) > 0) {
-			while (s->i < s->n && s->ev[s->i].time_ns < t_ns)
-				s->i++;
-			if (s->i < s->n)
+			while (s->cur < s->end && s->cur->time_ns < t_ns)
+				s->cur++;
+			if (s->cur < s->end)
 				break;
 		}
 		if (e < 0) {
@@ -1076,7 +1138,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 			return e;
 		}
 		if (e > 0) {
-			s->key = s->ev[s->i].time_ns;
+			s->key = s->cur->time_ns;
 			c->heap[c->nheap++] = s;
 		}
 	}

@@ -7,8 +7,11 @@
  * cursor keeps the streams in a tournament (winner) tree keyed by (time_ns,
  * stream): taking an event replays one leaf-to-root path, one comparison per
  * level and no branch on the outcome (a binary heap needs two comparisons
- * per level, and with many CPUs most events move its root), and it advances a stream only on the call after its event was handed out, so the
- * event (and its strings) stay valid until the next call. No allocation per
+ * per level, and with many CPUs most events move its root). While the winner
+ * stays ahead of its runner-up (a run, as on one busy CPU) its events go out
+ * with one comparison each and no replay. A stream advances only on the
+ * call after its event was handed out, so the event (and its strings) stay
+ * valid until the next call. No allocation per
  * event: each stream owns one compressed and one raw buffer, sized for its
  * largest chunk.
  */

@@ -50,9 +50,31 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 		v->den = c->mult_den / g;
 		v->q = v->num / v->den;
 		v->r = v->num % v->den;
-		v->recip = UINT64_MAX / v->den;
-		v->xlim = UINT64_MAX / v->den;
+		if (v->den >= 2) {
+			/* Division by an invariant integer (Granlund and
+			 * Montgomery 1994, fig. 4.1): with l = ceil(log2 den),
+			 * magic = floor(2^64 (2^l - den) / den) + 1 < 2^64, and
+			 * t = mulhi(x, magic), floor(x / den) is
+			 * (t + (x - t) / 2) >> (l - 1) for every 64-bit x. */
+			unsigned l = 64 - (unsigned)__builtin_clzll(v->den - 1);
+			unsigned __int128 top = ((unsigned __int128)1 << l) - v->den;
+			v->magic = (uint64_t)((top << 64) / v->den + 1);
+			v->shift = l - 1;
+		}
 	}
+	pmtr_conv_rebase(v, 0);
+}
+
+uint64_t pmtr_div(const struct conv *v, uint64_t x)
+{
+	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	return (t + ((x - t) >> 1)) >> v->shift;
+}
+
+static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x)
+{
+	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	return (t + ((x - t) >> 1)) >> v->shift;
 }
 
 static inline int64_t add_base(const struct conv *v, int64_t off)
@@ -63,67 +85,97 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 	return r;
 }
 
+/* Fast range base_ts..base_ts + blim with time_ns = B + k*q + floor((rem +
+ * k*r) / den), B = ref_base_ns + base_off, k = ts - base_ts: the formula of
+ * struct conv after moving the base terms into the constants. */
+static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t q, uint64_t r,
+		     uint64_t rem)
+{
+	uint64_t ts = v->base_ts;
+	if (blim > UINT64_MAX - ts)
+		blim = UINT64_MAX - ts; /* ts = base_ts + k never wraps */
+	v->blim = blim;
+	v->tsmax = ts + blim;
+	v->fq = q;
+	v->fr = r;
+	v->fc = (uint64_t)b - ts * q;
+	v->fr0 = rem - ts * r;
+}
+
 void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 {
-	v->valid = 0;
-	if (!v->den)
-		return;
-	int64_t d = (int64_t)(ts - v->c->raw_base);
 	v->base_ts = ts;
+	if (!v->den) {
+		/* No mapping (raw is ns) or num 0 (constant): as
+		 * pmt_clock_to_ns, for every ts. */
+		v->base_ts = 0;
+		if (v->c && v->c->mult_den)
+			conv_set(v, UINT64_MAX, v->c->ref_base_ns, 0, 0, 0);
+		else
+			conv_set(v, UINT64_MAX, 0, 1, 0, 0);
+		return;
+	}
+	int64_t d = (int64_t)(ts - v->c->raw_base);
 	v->base_off = pmtf_muldiv(d, v->num, v->den);
-	v->blim = 0;
-	v->valid = 1;
-	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN)
-		return; /* saturated: only ts == base_ts is fast */
+	int64_t b = add_base(v, v->base_off);
+	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN || b == INT64_MAX ||
+	    b == INT64_MIN) {
+		/* Saturated (or about to): only ts == base_ts is fast. */
+		conv_set(v, 0, b, 0, 0, 0);
+		return;
+	}
 	__int128 p = (__int128)d * v->num;
 	__int128 m = p % (__int128)v->den;
 	if (m < 0)
 		m += v->den;
 	v->base_rem = (uint64_t)m;
 	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
-	 * within 64 bits, the offset within int64, and (ts - raw_base) from
-	 * wrapping past INT64_MAX. */
+	 * within 64 bits; the offset base_off + k*q + floor(...) <= base_off +
+	 * k*(q+1) and B plus it within int64 (no saturation, in either
+	 * order); (ts - raw_base) not wrapping past INT64_MAX. */
 	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
-	uint64_t room = v->base_off >= 0 ? (uint64_t)(INT64_MAX - v->base_off) : (uint64_t)INT64_MAX;
-	uint64_t l2 = room > 0 ? (room - 1) / (v->q + 1) : 0;
+	uint64_t room = (uint64_t)INT64_MAX - (uint64_t)v->base_off;
+	uint64_t room2 = (uint64_t)INT64_MAX - (uint64_t)b;
+	if (room2 < room)
+		room = room2;
+	uint64_t l2 = room > 0 && v->q < UINT64_MAX ? (room - 1) / (v->q + 1) : 0;
 	uint64_t l3 = d >= 0 ? (uint64_t)(INT64_MAX - d) : (uint64_t)INT64_MAX;
-	v->blim = lim < l2 ? lim : l2;
-	if (l3 < v->blim)
-		v->blim = l3;
+	uint64_t blim = lim < l2 ? lim : l2;
+	if (l3 < blim)
+		blim = l3;
+	conv_set(v, blim, b, v->q, v->r, v->base_rem);
+}
+
+/* The formula of struct conv; frac: fr may be nonzero (else 0, no
+ * division). */
+static inline __attribute__((always_inline)) int64_t conv_fast(const struct conv *v, uint64_t ts,
+							       int frac)
+{
+	uint64_t t = v->fc + ts * v->fq;
+	if (frac)
+		t += div_den(v, v->fr0 + ts * v->fr);
+	return (int64_t)t;
+}
+
+/* Out of the fast range: rebase there (then k = 0). */
+static __attribute__((noinline)) int64_t conv_slow(struct conv *v, uint64_t ts)
+{
+	pmtr_conv_rebase(v, ts);
+	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
 }
 
 /*
  * Same result as pmt_clock_to_ns: time_ns = ref_base_ns + floor((ts -
  * raw_base) * num / den), from the base point: with k = ts - base_ts,
  *   off = base_off + k*q + floor((base_rem + k*r) / den)
- * where the division is a multiply by a reciprocal. Each event is computed
- * from the base alone (no chain from event to event). Out of range: rebase.
+ * where the division is a multiply. Each event is computed from the base
+ * alone (no chain from event to event). Out of range: rebase.
  */
 static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uint64_t ts)
 {
-	if (!v->den)
-		return pmt_clock_to_ns(v->c, ts);
-	uint64_t k = ts - v->base_ts;
-	if (!v->valid || ts < v->base_ts || k > v->blim) {
-		pmtr_conv_rebase(v, ts);
-		return add_base(v, v->base_off);
-	}
-	uint64_t off = k * v->q;
-	if (v->r) {
-		uint64_t x = v->base_rem + k * v->r, den = v->den, q;
-		if (x <= v->xlim) {
-			/* x * ceil(2^64/den) / 2^64 errs by less than 1/den
-			 * here: exactly floor(x / den). */
-			q = (uint64_t)(((unsigned __int128)x * (v->recip + 1)) >> 64);
-		} else {
-			/* floor((2^64-1)/den) errs low by at most 2. */
-			q = (uint64_t)(((unsigned __int128)x * v->recip) >> 64);
-			while (x - q * den >= den)
-				q++;
-		}
-		off += q;
-	}
-	return add_base(v, v->base_off + (int64_t)off);
+	if (ts - v->base_ts > v->blim)
+		return conv_slow(v, ts);
+	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
@@ -806,6 +858,31 @@ static void loader_free(pmt_cursor *c)
 	c->ld = NULL;
 }
 
+/*
+ * Decodes up to max records of the current chunk into s->ev and converts
+ * their times; stops early on damage (*e, *why) or when the string arena
+ * could not take another string. The decoder's ts never decreases from the
+ * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
+ * alone says the fast formula holds. frac: the clock's fr is not 0.
+ */
+static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
+								   int *e, const char **why,
+								   const int frac)
+{
+	struct dec *d = &s->d;
+	struct conv *v = &s->conv;
+	struct pmt_event *ev = s->ev;
+	uint32_t n = 0;
+	while (n < max && d->strpos + s->smax <= s->arena) {
+		if ((*e = dec_next(d, &ev[n], why)) != 0)
+			break;
+		uint64_t ts = d->ts;
+		ev[n].time_ns = ts <= v->tsmax ? conv_fast(v, ts, frac) : conv_slow(v, ts);
+		n++;
+	}
+	return n;
+}
+
 /* 1: a new batch in s->ev[0..n); 0: stream done; <0 error. */
 static int refill(pmt_cursor *c, struct scur *s)
 {
@@ -829,15 +906,13 @@ static int refill(pmt_cursor *c, struct scur *s)
 		}
 		struct dec *d = &s->d;
 		struct pmt_event *ev = s->ev;
-		uint32_t n = 0, max = d->left < s->cap ? d->left : s->cap;
+		uint32_t n, max = d->left < s->cap ? d->left : s->cap;
 		const char *why = NULL;
 		int e = 0;
-		while (n < max && d->strpos + s->smax <= s->arena) {
-			if ((e = dec_next(d, &ev[n], &why)) != 0)
-				break;
-			ev[n].time_ns = conv_ns(&s->conv, ev[n].ts);
-			n++;
-		}
+		if (s->conv.fr)
+			n = decode_batch(s, max, &e, &why, 1);
+		else
+			n = decode_batch(s, max, &e, &why, 0);
 		if (!e && d->left == 0)
 			e = dec_end(d, s->ch, &why);
 		if (e) {

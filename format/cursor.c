@@ -42,6 +42,7 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 {
 	memset(v, 0, sizeof(*v));
 	v->c = c;
+	v->q = !c || !c->mult_den; /* no mapping: raw ticks are ns */
 	if (c && c->mult_den && c->mult_num) {
 		/* floor(d * num / den) does not change when both are divided by
 		 * their gcd; a small den keeps the exact fast path. */
@@ -87,32 +88,30 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 
 /* Fast range base_ts..base_ts + blim with time_ns = B + k*q + floor((rem +
  * k*r) / den), B = ref_base_ns + base_off, k = ts - base_ts: the formula of
- * struct conv after moving the base terms into the constants. */
-static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t q, uint64_t r,
-		     uint64_t rem)
+ * struct conv after moving the base terms into the constants. fq and fr
+ * are the clock's q and r at every base (the decode loop is specialized on
+ * fr per batch, across rebases). */
+static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t rem)
 {
 	uint64_t ts = v->base_ts;
 	if (blim > UINT64_MAX - ts)
 		blim = UINT64_MAX - ts; /* ts = base_ts + k never wraps */
 	v->blim = blim;
 	v->tsmax = ts + blim;
-	v->fq = q;
-	v->fr = r;
-	v->fc = (uint64_t)b - ts * q;
-	v->fr0 = rem - ts * r;
+	v->fq = v->q;
+	v->fr = v->r;
+	v->fc = (uint64_t)b - ts * v->q;
+	v->fr0 = rem - ts * v->r;
 }
 
 void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 {
 	v->base_ts = ts;
 	if (!v->den) {
-		/* No mapping (raw is ns) or num 0 (constant): as
-		 * pmt_clock_to_ns, for every ts. */
+		/* No mapping (raw is ns: q 1) or num 0 (the constant
+		 * ref_base_ns: q 0), as pmt_clock_to_ns, for every ts. */
 		v->base_ts = 0;
-		if (v->c && v->c->mult_den)
-			conv_set(v, UINT64_MAX, v->c->ref_base_ns, 0, 0, 0);
-		else
-			conv_set(v, UINT64_MAX, 0, 1, 0, 0);
+		conv_set(v, UINT64_MAX, v->c && v->c->mult_den ? v->c->ref_base_ns : 0, 0);
 		return;
 	}
 	int64_t d = (int64_t)(ts - v->c->raw_base);
@@ -120,8 +119,9 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 	int64_t b = add_base(v, v->base_off);
 	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN || b == INT64_MAX ||
 	    b == INT64_MIN) {
-		/* Saturated (or about to): only ts == base_ts is fast. */
-		conv_set(v, 0, b, 0, 0, 0);
+		/* Saturated (or about to): only ts == base_ts is fast, where
+		 * the fraction's term is floor(0 / den). */
+		conv_set(v, 0, b, 0);
 		return;
 	}
 	__int128 p = (__int128)d * v->num;
@@ -143,7 +143,7 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 	uint64_t blim = lim < l2 ? lim : l2;
 	if (l3 < blim)
 		blim = l3;
-	conv_set(v, blim, b, v->q, v->r, v->base_rem);
+	conv_set(v, blim, b, v->base_rem);
 }
 
 /* The formula of struct conv; frac: fr may be nonzero (else 0, no

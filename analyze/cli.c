@@ -12,7 +12,7 @@
 
 enum {
 	O_FORMAT = 1000, O_OUTPUT, O_LEVEL, O_PID, O_TID, O_COMM, O_CPU, O_TIME,
-	O_TOLERANT, O_NOPROGRESS, O_HELP,
+	O_TOLERANT, O_NOPROGRESS, O_ONE_THREAD, O_HELP,
 };
 
 static const struct cli_opt common_opts[] = {
@@ -26,6 +26,7 @@ static const struct cli_opt common_opts[] = {
 	{ "time", 1, O_TIME, "  --time START,END         range from the trace start; units ns us ms s" },
 	{ "tolerant", 0, O_TOLERANT, "  --tolerant               report what a damaged file holds, exit 0" },
 	{ "no-progress", 0, O_NOPROGRESS, "  --no-progress            never show progress" },
+	{ "one-thread", 0, O_ONE_THREAD, "  --one-thread             read and analyze on one thread (default: two when there are two CPUs)" },
 	{ "help", 0, O_HELP, "  -h, --help               this help" },
 };
 #define NCOMMON (int)(sizeof(common_opts) / sizeof(common_opts[0]))
@@ -238,6 +239,9 @@ int cli_parse(struct cli *c, const char *prog, const char *usage, int argc,
 		case O_TOLERANT:
 			c->tolerant = 1;
 			break;
+		case O_ONE_THREAD:
+			c->one_thread = 1;
+			break;
 		case O_NOPROGRESS:
 			c->progress = 0;
 			break;
@@ -270,7 +274,7 @@ pmt_reader *cli_open(struct cli *c, const char *path)
 {
 	int err = 0;
 	char msg[256] = "";
-	pmt_reader *r = pmt_reader_open_ex(path, c->tolerant ? PMT_OPEN_TOLERANT : 0, &err, msg, sizeof(msg));
+	pmt_reader *r = pmt_reader_open_ex(path, (c->tolerant ? PMT_OPEN_TOLERANT : 0) | (c->one_thread ? PMT_OPEN_ONE_THREAD : 0), &err, msg, sizeof(msg));
 	if (!r) {
 		if (!strncmp(msg, "offset ", 7)) /* damage: FILE: offset N: what */
 			fprintf(stderr, "%s: %s\n", path, msg);

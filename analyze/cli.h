@@ -13,6 +13,7 @@
  *                            may be empty; units ns, us, ms, s (default ns)
  *   --tolerant               analyze what a damaged file still holds; exit 0
  *   --no-progress            never show progress (it shows on a terminal only)
+ *   --one-thread             read, inflate and analyze on the calling thread only
  * A subcommand adds its own options through struct cli_opt.
  *
  * Exit codes: CLI_EXIT_OK 0, CLI_EXIT_ERROR 1 (bad or damaged input, I/O),
@@ -39,6 +40,7 @@ struct cli {
 	enum out_format format;
 	const char *output;      /* NULL: stdout                                */
 	int tolerant;
+	int one_thread;          /* --one-thread: no reading or loader thread   */
 	int progress;            /* 1 when stderr is a terminal and allowed     */
 	/* filters, as given */
 	const char *level_arg;

@@ -116,14 +116,18 @@ int cmd_summary(int argc, char **argv)
 	int rc = rep_open(&p, "summary", USAGE, argc, argv, opts, opt_fn, &s);
 	if (rc >= 0)
 		return rc;
+	/* Without --time the engine's own totals are the figures (CPU busy, idle
+	 * and unknown time, per-entity run time and migrations): no callback per
+	 * interval or migration is needed. With a window they are clipped here. */
+	int win = p.cli.has_time;
 	struct eng_module m = {
 		.name = "summary",
 		.entity_priv = sizeof(struct ent_sum),
-		.cpu_interval = s_ci,
-		.interval = s_iv,
+		.cpu_interval = win ? s_ci : NULL,
+		.interval = win ? s_iv : NULL,
 		.interval_states = 1u << ENG_RUNNING, /* run time only */
-		.migration = s_mig,
-		.event = p.cli.has_time ? s_ev : NULL,
+		.migration = win ? s_mig : NULL,
+		.event = win ? s_ev : NULL,
 	};
 	size_t ncpu = eng_cpu_count(p.e), nlev = eng_level_count(p.e);
 	s.cpus = calloc(ncpu ? ncpu : 1, sizeof(*s.cpus));
@@ -139,9 +143,22 @@ int cmd_summary(int argc, char **argv)
 	s.off = eng_priv_offset(p.e, id);
 	rep_run(&p);
 	struct eng *e = p.e;
-	if (!p.cli.has_time)
-		for (size_t i = 0; i < ncpu; i++)
-			s.cpus[i].events = eng_cpu_at(e, i)->events;
+	if (!win) {
+		for (size_t i = 0; i < ncpu; i++) {
+			const struct eng_cpu *c = eng_cpu_at(e, i);
+			s.cpus[i].events = c->events;
+			s.cpus[i].busy = c->busy_ns;
+			s.cpus[i].idle = c->idle_ns;
+			s.cpus[i].unknown = c->unknown_ns;
+		}
+		for (size_t i = 0; i < eng_entity_count(e); i++) {
+			struct eng_entity *en = eng_entity_at(e, i);
+			struct ent_sum *es = eng_priv(en, s.off);
+			es->migrate = en->migrations;
+			es->changes = en->cpu_changes;
+			es->run_ns = en->run_ns;
+		}
+	}
 	int64_t t0 = eng_trace_start(e), t1 = eng_trace_end(e);
 	int64_t w0 = p.lo > t0 ? p.lo : t0, w1 = p.hi < t1 ? p.hi : t1;
 

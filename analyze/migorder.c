@@ -71,6 +71,13 @@ static void recompute_min(struct mig_order *o)
 	o->min_thr = m;
 }
 
+/* Last event time of the stream next to end (INT64_MAX: none left). */
+static int64_t next_end_ns(const struct mig_order *o)
+{
+	return o->next_end < o->nstreams ? o->p->info->streams[o->by_end[o->next_end]].last_ns
+					 : INT64_MAX;
+}
+
 static const struct pmt_info *cmp_info;
 static int cmp_end(const void *a, const void *b)
 {
@@ -103,7 +110,28 @@ void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, voi
 	}
 	cmp_info = p->info;
 	qsort(o->by_end, o->nstreams, sizeof(*o->by_end), cmp_end);
+	o->end_ns = next_end_ns(o);
 	recompute_min(o);
+	/* stream index by (level, cpu), instead of a search per switch */
+	const struct pmt_info *in = p->info;
+	o->nlv = in->nlevels;
+	o->lvn = calloc(in->nlevels ? in->nlevels : 1, sizeof(*o->lvn));
+	o->lvs = calloc(in->nlevels ? in->nlevels : 1, sizeof(*o->lvs));
+	for (size_t l = 0; o->lvn && o->lvs && l < in->nlevels; l++) {
+		uint32_t n = in->levels[l].ncpus;
+		if (!(o->lvs[l] = malloc((n ? n : 1) * sizeof(**o->lvs))))
+			break;
+		for (uint32_t c = 0; c < n; c++)
+			o->lvs[l][c] = -1;
+		o->lvn[l] = n;
+	}
+	for (size_t i = 0; o->lvn && o->lvs && i < in->nstreams; i++) {
+		const struct pmt_stream_info *st = &in->streams[i];
+		if (st->level < o->nlv && st->cpu < o->lvn[st->level])
+			o->lvs[st->level][st->cpu] = (int32_t)i;
+	}
+	if (!o->lvn || !o->lvs)
+		o->nlv = 0; /* no memory: switches do not move thresholds (rows wait longer) */
 }
 
 void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct eng_migration *m)
@@ -191,28 +219,30 @@ void mig_order_push(struct mig_order *o, struct mig_row *r)
 	r->comm_long = NULL; /* the heap owns it now */
 }
 
+/* Called for every event: the common case (a switch on a stream that is not
+ * the slowest, no stream ending, no row waiting) costs a few compares. */
 void mig_order_event(struct mig_order *o, const struct pmt_event *ev)
 {
 	if (!o->thr)
 		return;
 	int changed = 0;
-	if (ev->type == PMT_EV_SWITCH) {
-		int i = pmt_reader_stream(o->p->r, ev->level, ev->cpu);
-		if (i >= 0 && (size_t)i < o->nstreams && o->thr[i] != INT64_MAX) {
+	if (ev->type == PMT_EV_SWITCH && ev->level < o->nlv && ev->cpu < o->lvn[ev->level]) {
+		int32_t i = o->lvs[ev->level][ev->cpu];
+		if (i >= 0 && o->thr[i] != INT64_MAX) {
 			changed = o->thr[i] == o->min_thr;
 			o->thr[i] = ev->time_ns;
 		}
 	}
 	/* streams whose last event is behind us: nothing more comes from them */
-	while (o->next_end < o->nstreams &&
-	       o->p->info->streams[o->by_end[o->next_end]].last_ns < ev->time_ns) {
+	while (o->end_ns < ev->time_ns) {
 		size_t i = o->by_end[o->next_end++];
 		changed |= o->thr[i] == o->min_thr;
 		o->thr[i] = INT64_MAX;
+		o->end_ns = next_end_ns(o);
 	}
 	if (changed)
 		recompute_min(o);
-	if (o->n)
+	if (o->n && o->heap[0].time_ns <= o->min_thr)
 		release(o, 0);
 }
 
@@ -222,6 +252,13 @@ int mig_order_done(struct mig_order *o)
 	free(o->heap);
 	free(o->thr);
 	free(o->by_end);
+	for (size_t l = 0; o->lvs && l < o->nlv; l++)
+		free(o->lvs[l]);
+	free(o->lvs);
+	free(o->lvn);
+	o->lvs = NULL;
+	o->lvn = NULL;
+	o->nlv = 0;
 	o->heap = NULL;
 	o->thr = NULL;
 	o->by_end = NULL;

@@ -49,6 +49,10 @@ struct mig_order {
 	int64_t *thr;           /* per stream: its last switch, INT64_MAX: done */
 	int64_t min_thr;
 	size_t nstreams, *by_end, next_end;
+	int64_t end_ns;         /* last event of stream by_end[next_end]       */
+	size_t nlv;             /* levels in lvs                               */
+	uint32_t *lvn;          /* per level: CPUs in lvs[level]               */
+	int32_t **lvs;          /* stream index of (level, cpu), -1 none       */
 };
 
 /* The columns of a migration row (docs/METRICS.md, migrations): the first

@@ -12,6 +12,8 @@ struct out {
 	int tables;        /* tables printed so far (separators)                */
 	int json_open;     /* '{' printed                                        */
 	char **notes;      /* json: kept until out_close                         */
+	struct table *pend;/* a table whose row line holds rows not yet written:
+			      written before anything else goes to f          */
 	size_t nnotes;
 	int err;
 };
@@ -141,8 +143,18 @@ static void text_str(FILE *f, const char *s, int width, int right)
 		pad(f, width - n);
 }
 
+static void line_flush(struct table *t);
+
+/* Write the rows a table still holds, before anything else is written. */
+static void out_sync(struct out *o)
+{
+	if (o && o->pend)
+		line_flush(o->pend);
+}
+
 void out_note(struct out *o, const char *fmt, ...)
 {
+	out_sync(o);
 	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -170,6 +182,7 @@ void out_note(struct out *o, const char *fmt, ...)
 
 static void json_key(struct out *o, const char *name)
 {
+	out_sync(o);
 	fputs(o->json_open ? ",\n" : "{\n", o->f);
 	o->json_open = 1;
 	json_str(o->f, name);
@@ -180,6 +193,7 @@ int out_close(struct out *o)
 {
 	if (!o)
 		return 0;
+	out_sync(o);
 	if (o->fmt == OUT_JSON) {
 		json_key(o, "notes");
 		fputc('[', o->f);
@@ -201,6 +215,7 @@ int out_close(struct out *o)
 struct table *out_table(struct out *o, const char *name, const char *title,
 			const struct col *cols, int ncols, unsigned flags)
 {
+	out_sync(o);
 	struct table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -444,6 +459,43 @@ static void line_flush(struct table *t)
 	if (t->llen)
 		fwrite_unlocked(t->line, 1, t->llen, t->o->f);
 	t->llen = 0;
+	if (t->o->pend == t)
+		t->o->pend = NULL;
+}
+
+/* Streamed rows gather in the row line and are written in blocks of about
+ * LINE_BLOCK bytes (one write per row cost more than formatting it). */
+#define LINE_BLOCK 32768
+static void line_row_done(struct table *t)
+{
+	t->o->pend = t;
+	if (t->llen >= LINE_BLOCK)
+		line_flush(t);
+}
+
+/* Before a row goes into t's line: rows another table holds go out first. */
+static void line_row_start(struct table *t)
+{
+	if (t->o->pend && t->o->pend != t)
+		line_flush(t->o->pend);
+}
+
+/* Copies of a few bytes, inline (a libc call costs more than the copy). */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		memcpy(d, s, 8);
+	for (; n; n--)
+		*d++ = *s++;
+}
+
+/* n spaces at d; up to 15 more bytes past d + n may be overwritten (the
+ * caller reserved them). */
+static inline void spaces(char *d, int n)
+{
+	static const char sp[16] = "                ";
+	for (; n > 0; n -= 16, d += 16)
+		memcpy(d, sp, 16);
 }
 
 static void print_json_row(struct table *t, char **row)
@@ -483,6 +535,7 @@ static void print_csv_header(struct table *t)
 /* len, plain: as for print_text_row. */
 static void print_csv_row(struct table *t, char **row, const size_t *len, uint64_t plain)
 {
+	line_row_start(t);
 	for (int c = 0; c < t->ncols; c++) {
 		if (c)
 			line_char(t, ',');
@@ -491,7 +544,7 @@ static void print_csv_row(struct table *t, char **row, const size_t *len, uint64
 				 c < 64 && ((plain >> c) & 1));
 	}
 	line_char(t, '\n');
-	line_flush(t);
+	line_row_done(t);
 }
 
 /*
@@ -502,7 +555,8 @@ static void print_csv_row(struct table *t, char **row, const size_t *len, uint64
 static void print_text_row(struct table *t, char **row, const size_t *len, const int *w,
 			   uint64_t plain)
 {
-	size_t cl[t->ncols], need = 1;
+	line_row_start(t);
+	size_t cl[t->ncols], need = 1 + 16; /* spaces() may write 15 bytes past a pad */
 	for (int c = 0; c < t->ncols; c++) {
 		cl[c] = !row[c] ? 1 : len ? len[c] : strlen(row[c]);
 		need += (cl[c] > (size_t)w[c] ? cl[c] : (size_t)w[c]) + 2;
@@ -516,11 +570,11 @@ static void print_text_row(struct table *t, char **row, const size_t *len, const
 		size_t n = cl[c];
 		int pad = (last && !right ? 0 : w[c]) - (int)n;
 		if (right && pad > 0) {
-			memset(d, ' ', (size_t)pad);
+			spaces(d, pad);
 			d += pad;
 		}
 		if (row[c] && c < 64 && ((plain >> c) & 1)) {
-			memcpy(d, s, n);
+			copy_short(d, s, n);
 		} else {
 			for (size_t i = 0; i < n; i++) {
 				unsigned char ch = (unsigned char)s[i];
@@ -529,7 +583,7 @@ static void print_text_row(struct table *t, char **row, const size_t *len, const
 		}
 		d += n;
 		if (!right && pad > 0) {
-			memset(d, ' ', (size_t)pad);
+			spaces(d, pad);
 			d += pad;
 		}
 		if (!last) {
@@ -539,7 +593,7 @@ static void print_text_row(struct table *t, char **row, const size_t *len, const
 	}
 	*d++ = '\n';
 	t->llen = (size_t)(d - t->line);
-	line_flush(t);
+	line_row_done(t);
 }
 
 static void print_text_header(struct table *t, const int *w)
@@ -684,6 +738,7 @@ void table_close(struct table *t)
 	if (!t)
 		return;
 	struct out *o = t->o;
+	out_sync(o);
 	if (t->flags & TABLE_STREAM) {
 		if (!t->header_done)
 			stream_header(t);
@@ -692,6 +747,8 @@ void table_close(struct table *t)
 	} else {
 		print_buffered(t);
 	}
+	if (o->pend == t)
+		line_flush(t);
 	o->tables++;
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (int c = 0; c < t->ncols; c++)

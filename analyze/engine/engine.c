@@ -38,10 +38,12 @@ struct task0 {
 
 struct eng {
 	int64_t start_ns, last_ns, end_ns, stop_ns, now;
+	int64_t feed_stop_ns;   /* stop_ns, INT64_MAX without one: one compare per event */
 	int has_stop, begun, finished;
 	size_t nlevels;
 	struct eng_level *levels;
 	uint64_t *mult_num, *mult_den; /* per level: ns per raw tick             */
+	struct { struct eng_cpu *cpus; uint32_t ncpus; } *lvcpu; /* per level: its CPUs */
 	size_t ncpus;
 	struct eng_cpu *cpus;
 	/* modules */
@@ -52,7 +54,8 @@ struct eng {
 	size_t stride;
 	CBLIST(iv_fn, iv);
 	unsigned iv_states[ENG_MAX_MODULES]; /* per iv entry: states wanted     */
-	unsigned iv_any;                     /* their union (0: no iv module)   */
+	unsigned iv_any;                     /* their union, states RUNNING..UNKNOWN
+						only (0: no interval is built)   */
 	CBLIST(ci_fn, ci);
 	CBLIST(mig_fn, mig);
 	CBLIST(wk_fn, wk);
@@ -111,6 +114,7 @@ struct eng *eng_new(const struct pmt_info *in)
 	e->last_ns = in->last_ns < in->first_ns ? in->first_ns : in->last_ns;
 	e->end_ns = e->last_ns;
 	e->now = e->start_ns;
+	e->feed_stop_ns = INT64_MAX;
 	e->nlevels = in->nlevels;
 	e->levels = calloc(in->nlevels ? in->nlevels : 1, sizeof(*e->levels));
 	e->mult_num = calloc(in->nlevels ? in->nlevels : 1, sizeof(uint64_t));
@@ -140,8 +144,13 @@ struct eng *eng_new(const struct pmt_info *in)
 	}
 	e->ncpus = ncpus;
 	e->cpus = calloc(ncpus ? ncpus : 1, sizeof(*e->cpus));
-	if (!e->cpus)
+	e->lvcpu = calloc(in->nlevels ? in->nlevels : 1, sizeof(*e->lvcpu));
+	if (!e->cpus || !e->lvcpu)
 		goto fail;
+	for (size_t i = 0; i < in->nlevels; i++) {
+		e->lvcpu[i].cpus = e->cpus + e->levels[i].cpu_base;
+		e->lvcpu[i].ncpus = e->levels[i].ncpus;
+	}
 	for (size_t i = 0; i < in->nlevels; i++) {
 		struct eng_level *l = &e->levels[i];
 		for (uint32_t c = 0; c < l->ncpus; c++) {
@@ -219,6 +228,7 @@ void eng_free(struct eng *e)
 	free(e->mult_num);
 	free(e->mult_den);
 	free(e->cpus);
+	free(e->lvcpu);
 	for (size_t i = 0; i < e->ntasks; i++)
 		free(e->tasks[i].comm);
 	free(e->tasks);
@@ -239,7 +249,9 @@ int eng_add_module(struct eng *e, const struct eng_module *m, void *ctx)
 	if (m->interval) {
 		unsigned want = m->interval_states ? m->interval_states : ~0u;
 		e->iv_states[e->n_iv] = want;
-		e->iv_any |= want;
+		/* only these states have intervals */
+		e->iv_any |= want & ((1u << ENG_RUNNING) | (1u << ENG_RUNNABLE) |
+				     (1u << ENG_BLOCKED) | (1u << ENG_UNKNOWN));
 	}
 	ADD(iv, interval);
 	ADD(ci, cpu_interval);
@@ -262,6 +274,7 @@ void eng_set_stop(struct eng *e, int64_t stop_ns)
 {
 	e->has_stop = 1;
 	e->stop_ns = stop_ns;
+	e->feed_stop_ns = stop_ns;
 }
 
 /* ------------------------------------------------------------ entities */
@@ -458,7 +471,9 @@ static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct 
 		    unsigned ef, unsigned sf, uint32_t waker)
 {
 	int st = en->state;
-	if (st >= ENG_RUNNING && st <= ENG_UNKNOWN && ((e->iv_any >> st) & 1)) {
+	if (st == ENG_RUNNING)
+		en->run_ns += t - (en->since_ns < t ? en->since_ns : t);
+	if ((e->iv_any >> st) & 1) {
 		int64_t s0 = en->since_ns < t ? en->since_ns : t;
 		if (t > s0 || st == ENG_RUNNING) {
 			struct eng_interval iv = {
@@ -511,9 +526,9 @@ static inline __attribute__((always_inline)) void cpu_close(struct eng *e, struc
 
 static inline struct eng_cpu *cpu_of(struct eng *e, uint16_t level, uint32_t cpu)
 {
-	if (level >= e->nlevels || cpu >= e->levels[level].ncpus)
+	if (level >= e->nlevels || cpu >= e->lvcpu[level].ncpus)
 		return NULL;
-	return &e->cpus[e->levels[level].cpu_base + cpu];
+	return e->lvcpu[level].cpus + cpu;
 }
 
 /*
@@ -565,6 +580,7 @@ static inline __attribute__((always_inline)) void run_start(struct eng *e, struc
 		ENG_NONE);
 	if (last != ENG_NONE && last != c->cpu) {
 		e->cpu_changes++;
+		en->cpu_changes++;
 		if (e->n_mig) {
 			struct eng_migration m = {
 				.ent = en,
@@ -801,6 +817,7 @@ static void on_migrate(struct eng *e, const struct pmt_event *ev, int64_t t)
 	if (!en)
 		return;
 	e->migrate++;
+	en->migrations++;
 	if (e->n_mig) {
 		struct eng_migration m = {
 			.ent = en,
@@ -830,13 +847,13 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 	if (!e->begun)
 		begin(e);
 	int64_t t = ev->time_ns;
-	if (e->has_stop && t > e->stop_ns && !start_pending(e))
+	if (t > e->feed_stop_ns && !start_pending(e))
 		return 1;
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
 	e->now = t;
 	struct eng_cpu *c = cpu_of(e, ev->level, ev->cpu);
-	if (!c || ev->type == 0 || ev->type >= PMT_EV_TYPE_MAX_) {
+	if (!c || (unsigned)ev->type - 1u >= PMT_EV_TYPE_MAX_ - 1u) {
 		e->bad_events++;
 		return 0;
 	}

@@ -120,6 +120,11 @@ struct eng_entity {
 				  change may have been missed                      */
 	uint8_t comm_len;      /* bytes in comm_buf used (comm on heap when long)  */
 	char comm_buf[20];
+	/* totals so far over the whole trace (no window): what a report without
+	 * --time needs, kept here so that it needs no callback per interval */
+	int64_t run_ns;        /* sum of its RUNNING intervals' lengths            */
+	uint64_t migrations;   /* migrate events naming it (ENG_MIG_MIGRATE)       */
+	uint64_t cpu_changes;  /* switch-ins on another CPU (ENG_MIG_CPU_CHANGE)   */
 	/* modules' private areas follow (eng_priv) */
 };
 

@@ -1,5 +1,6 @@
 /* report.c - the frame shared by the engine-based reports: see report.h. */
 #include "analyze/engine/report.h"
+#include "analyze/engine/feed.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -81,6 +82,11 @@ int rep_open_noout(struct rep *p, const char *name, const char *usage, int argc,
 	return open_common(p, name, usage, argc, argv, opts, fn, ctx, 0, 2);
 }
 
+static void progress_cb(void *ctx, uint64_t n, uint64_t total)
+{
+	cli_progress(ctx, n, total);
+}
+
 int rep_run(struct rep *p)
 {
 	int err = 0;
@@ -91,18 +97,12 @@ int rep_run(struct rep *p)
 		eng_finish(p->e, INT64_MIN);
 		return p->read_err;
 	}
-	uint64_t total = p->info->events, n = 0;
-	const struct pmt_event *ev;
-	for (;;) {
-		err = 0;
-		ev = pmt_cursor_next(cur, &err);
-		if (!ev)
-			break;
-		if (eng_feed(p->e, ev))
-			break; /* past --time END */
-		if ((++n & 0xfffff) == 0)
-			cli_progress(&p->cli, n, total);
-	}
+	struct eng_pass pass = {
+		.total = p->info->events,
+		.progress = progress_cb,
+		.ctx = &p->cli,
+	};
+	err = eng_pass_run(p->e, cur, &pass, NULL);
 	cli_progress_done(&p->cli);
 	pmt_cursor_close(cur);
 	if (err < 0) {

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "analyze/engine/feed.h"
+
 static void ev_cb(void *ctx, struct eng *e, const struct pmt_event *ev)
 {
 	(void)e;
@@ -21,6 +23,11 @@ const struct eng_module *tl_eng_module(void)
 	return &m;
 }
 
+static void progress_cb(void *ctx, uint64_t n, uint64_t total)
+{
+	cli_progress(ctx, n, total);
+}
+
 int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, struct tl *t)
 {
 	int err = 0;
@@ -29,13 +36,12 @@ int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, stru
 		cli_error(c, "'%s': %s", path, pmt_strerror(err));
 		return err ? err : PMT_ENOMEM;
 	}
-	const struct pmt_event *ev;
-	uint64_t n = 0, total = pmt_reader_info(r)->events;
-	while ((ev = pmt_cursor_next(cur, &err))) {
-		eng_feed(e, ev);
-		if (!(++n & 0x3fff))
-			cli_progress(c, n, total);
-	}
+	struct eng_pass pass = {
+		.total = pmt_reader_info(r)->events,
+		.progress = progress_cb,
+		.ctx = c,
+	};
+	err = eng_pass_run(e, cur, &pass, NULL);
 	pmt_cursor_close(cur);
 	cli_progress_done(c);
 	if (err < 0 && !c->tolerant) {

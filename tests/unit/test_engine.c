@@ -352,6 +352,17 @@ static void test_migrate_events_and_preemption(void)
 	for (int i = 0; i < nivs; i++)
 		if (ivs[i].ent->tid == 10)
 			CU_ASSERT(ivs[i].end_ns <= 300);
+	/* the entities' own totals equal what the callbacks delivered */
+	struct eng_entity *a = eng_entity_find(e, 0, 10), *b = eng_entity_find(e, 0, 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->run_ns, 140);             /* [100, 200] and [260, 300] */
+	CU_ASSERT_EQUAL(a->run_ns, run_ns(10));
+	CU_ASSERT_EQUAL(a->migrations, 1);
+	CU_ASSERT_EQUAL(a->cpu_changes, 1);
+	CU_ASSERT_EQUAL(b->run_ns, 800);             /* [200, trace end 1000] */
+	CU_ASSERT_EQUAL(b->run_ns, run_ns(20));
+	CU_ASSERT_EQUAL(b->migrations + b->cpu_changes, 0);
 	eng_free(e);
 }
 

@@ -7,8 +7,11 @@
  * cursor keeps the streams in a tournament (winner) tree keyed by (time_ns,
  * stream): taking an event replays one leaf-to-root path, one comparison per
  * level and no branch on the outcome (a binary heap needs two comparisons
- * per level, and with many CPUs most events move its root), and it advances a stream only on the call after its event was handed out, so the
- * event (and its strings) stay valid until the next call. No allocation per
+ * per level, and with many CPUs most events move its root). While the winner
+ * stays ahead of its runner-up (a run, as on one busy CPU) its events go out
+ * with one comparison each and no replay. A stream advances only on the
+ * call after its event was handed out, so the event (and its strings) stay
+ * valid until the next call. No allocation per
  * event: each stream owns one compressed and one raw buffer, sized for its
  * largest chunk.
  */
@@ -39,6 +42,7 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 {
 	memset(v, 0, sizeof(*v));
 	v->c = c;
+	v->q = !c || !c->mult_den; /* no mapping: raw ticks are ns */
 	if (c && c->mult_den && c->mult_num) {
 		/* floor(d * num / den) does not change when both are divided by
 		 * their gcd; a small den keeps the exact fast path. */
@@ -47,9 +51,31 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 		v->den = c->mult_den / g;
 		v->q = v->num / v->den;
 		v->r = v->num % v->den;
-		v->recip = UINT64_MAX / v->den;
-		v->xlim = UINT64_MAX / v->den;
+		if (v->den >= 2) {
+			/* Division by an invariant integer (Granlund and
+			 * Montgomery 1994, fig. 4.1): with l = ceil(log2 den),
+			 * magic = floor(2^64 (2^l - den) / den) + 1 < 2^64, and
+			 * t = mulhi(x, magic), floor(x / den) is
+			 * (t + (x - t) / 2) >> (l - 1) for every 64-bit x. */
+			unsigned l = 64 - (unsigned)__builtin_clzll(v->den - 1);
+			unsigned __int128 top = ((unsigned __int128)1 << l) - v->den;
+			v->magic = (uint64_t)((top << 64) / v->den + 1);
+			v->shift = l - 1;
+		}
 	}
+	pmtr_conv_rebase(v, 0);
+}
+
+uint64_t pmtr_div(const struct conv *v, uint64_t x)
+{
+	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	return (t + ((x - t) >> 1)) >> v->shift;
+}
+
+static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x)
+{
+	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	return (t + ((x - t) >> 1)) >> v->shift;
 }
 
 static inline int64_t add_base(const struct conv *v, int64_t off)
@@ -60,67 +86,96 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 	return r;
 }
 
+/* Fast range base_ts..base_ts + blim with time_ns = B + k*q + floor((rem +
+ * k*r) / den), B = ref_base_ns + base_off, k = ts - base_ts: the formula of
+ * struct conv after moving the base terms into the constants. fq and fr
+ * are the clock's q and r at every base (the decode loop is specialized on
+ * fr per batch, across rebases). */
+static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t rem)
+{
+	uint64_t ts = v->base_ts;
+	if (blim > UINT64_MAX - ts)
+		blim = UINT64_MAX - ts; /* ts = base_ts + k never wraps */
+	v->blim = blim;
+	v->tsmax = ts + blim;
+	v->fq = v->q;
+	v->fr = v->r;
+	v->fc = (uint64_t)b - ts * v->q;
+	v->fr0 = rem - ts * v->r;
+}
+
 void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 {
-	v->valid = 0;
-	if (!v->den)
-		return;
-	int64_t d = (int64_t)(ts - v->c->raw_base);
 	v->base_ts = ts;
+	if (!v->den) {
+		/* No mapping (raw is ns: q 1) or num 0 (the constant
+		 * ref_base_ns: q 0), as pmt_clock_to_ns, for every ts. */
+		v->base_ts = 0;
+		conv_set(v, UINT64_MAX, v->c && v->c->mult_den ? v->c->ref_base_ns : 0, 0);
+		return;
+	}
+	int64_t d = (int64_t)(ts - v->c->raw_base);
 	v->base_off = pmtf_muldiv(d, v->num, v->den);
-	v->blim = 0;
-	v->valid = 1;
-	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN)
-		return; /* saturated: only ts == base_ts is fast */
+	int64_t b = add_base(v, v->base_off);
+	if (v->base_off == INT64_MAX || v->base_off == INT64_MIN || b == INT64_MAX ||
+	    b == INT64_MIN) {
+		/* Saturated (or about to): only ts == base_ts is fast, where
+		 * the fraction's term is floor(0 / den). */
+		conv_set(v, 0, b, 0);
+		return;
+	}
 	__int128 p = (__int128)d * v->num;
 	__int128 m = p % (__int128)v->den;
 	if (m < 0)
 		m += v->den;
 	v->base_rem = (uint64_t)m;
 	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
-	 * within 64 bits, the offset within int64, and (ts - raw_base) from
-	 * wrapping past INT64_MAX. */
+	 * within 64 bits; the offset base_off + k*q + floor(...) <= base_off +
+	 * k*(q+1) and B plus it within int64 (no saturation, in either
+	 * order); (ts - raw_base) not wrapping past INT64_MAX. */
 	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
-	uint64_t room = v->base_off >= 0 ? (uint64_t)(INT64_MAX - v->base_off) : (uint64_t)INT64_MAX;
-	uint64_t l2 = room > 0 ? (room - 1) / (v->q + 1) : 0;
+	uint64_t room = (uint64_t)INT64_MAX - (uint64_t)v->base_off;
+	uint64_t room2 = (uint64_t)INT64_MAX - (uint64_t)b;
+	if (room2 < room)
+		room = room2;
+	uint64_t l2 = room > 0 && v->q < UINT64_MAX ? (room - 1) / (v->q + 1) : 0;
 	uint64_t l3 = d >= 0 ? (uint64_t)(INT64_MAX - d) : (uint64_t)INT64_MAX;
-	v->blim = lim < l2 ? lim : l2;
-	if (l3 < v->blim)
-		v->blim = l3;
+	uint64_t blim = lim < l2 ? lim : l2;
+	if (l3 < blim)
+		blim = l3;
+	conv_set(v, blim, b, v->base_rem);
+}
+
+/* The formula of struct conv; frac: fr may be nonzero (else 0, no
+ * division). */
+static inline __attribute__((always_inline)) int64_t conv_fast(const struct conv *v, uint64_t ts,
+							       int frac)
+{
+	uint64_t t = v->fc + ts * v->fq;
+	if (frac)
+		t += div_den(v, v->fr0 + ts * v->fr);
+	return (int64_t)t;
+}
+
+/* Out of the fast range: rebase there (then k = 0). */
+static __attribute__((noinline)) int64_t conv_slow(struct conv *v, uint64_t ts)
+{
+	pmtr_conv_rebase(v, ts);
+	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
 }
 
 /*
  * Same result as pmt_clock_to_ns: time_ns = ref_base_ns + floor((ts -
  * raw_base) * num / den), from the base point: with k = ts - base_ts,
  *   off = base_off + k*q + floor((base_rem + k*r) / den)
- * where the division is a multiply by a reciprocal. Each event is computed
- * from the base alone (no chain from event to event). Out of range: rebase.
+ * where the division is a multiply. Each event is computed from the base
+ * alone (no chain from event to event). Out of range: rebase.
  */
 static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uint64_t ts)
 {
-	if (!v->den)
-		return pmt_clock_to_ns(v->c, ts);
-	uint64_t k = ts - v->base_ts;
-	if (!v->valid || ts < v->base_ts || k > v->blim) {
-		pmtr_conv_rebase(v, ts);
-		return add_base(v, v->base_off);
-	}
-	uint64_t off = k * v->q;
-	if (v->r) {
-		uint64_t x = v->base_rem + k * v->r, den = v->den, q;
-		if (x <= v->xlim) {
-			/* x * ceil(2^64/den) / 2^64 errs by less than 1/den
-			 * here: exactly floor(x / den). */
-			q = (uint64_t)(((unsigned __int128)x * (v->recip + 1)) >> 64);
-		} else {
-			/* floor((2^64-1)/den) errs low by at most 2. */
-			q = (uint64_t)(((unsigned __int128)x * v->recip) >> 64);
-			while (x - q * den >= den)
-				q++;
-		}
-		off += q;
-	}
-	return add_base(v, v->base_off + (int64_t)off);
+	if (ts - v->base_ts > v->blim)
+		return conv_slow(v, ts);
+	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
@@ -520,7 +575,8 @@ struct scur {
 	int64_t key;              /* ev[i].time_ns */
 	int stream;
 	size_t leaf;              /* its leaf in the cursor's tree (K + index) */
-	uint32_t i, n;            /* ev[i] is the stream's next event; i < n */
+	struct pmt_event *cur;    /* the stream's next event, in ev */
+	struct pmt_event *end;    /* past the batch's last; cur < end */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
 	const struct rchunk *ch;  /* chunk being decoded */
@@ -582,6 +638,13 @@ struct pmt_cursor {
 				     INT_MAX (a real key INT64_MAX still wins:
 				     its stream is smaller)                    */
 	struct scur *pending;     /* handed out last: advance on the next call */
+	int64_t lim;              /* pending stays the winner while its next
+				     key is below lim (its runner-up: the
+				     earliest of the siblings along its path,
+				     which do not move while it wins);
+				     INT64_MIN: not known, replay            */
+	const struct scur *rerun; /* the last stream that won again after a
+				     replay (when to learn lim)              */
 	int started;
 	int err;
 	struct loader *ld;        /* NULL: everything on the calling thread */
@@ -795,11 +858,36 @@ static void loader_free(pmt_cursor *c)
 	c->ld = NULL;
 }
 
+/*
+ * Decodes up to max records of the current chunk into s->ev and converts
+ * their times; stops early on damage (*e, *why) or when the string arena
+ * could not take another string. The decoder's ts never decreases from the
+ * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
+ * alone says the fast formula holds. frac: the clock's fr is not 0.
+ */
+static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
+								   int *e, const char **why,
+								   const int frac)
+{
+	struct dec *d = &s->d;
+	struct conv *v = &s->conv;
+	struct pmt_event *ev = s->ev;
+	uint32_t n = 0;
+	while (n < max && d->strpos + s->smax <= s->arena) {
+		if ((*e = dec_next(d, &ev[n], why)) != 0)
+			break;
+		uint64_t ts = d->ts;
+		ev[n].time_ns = ts <= v->tsmax ? conv_fast(v, ts, frac) : conv_slow(v, ts);
+		n++;
+	}
+	return n;
+}
+
 /* 1: a new batch in s->ev[0..n); 0: stream done; <0 error. */
 static int refill(pmt_cursor *c, struct scur *s)
 {
 	pmt_reader *r = c->r;
-	s->i = s->n = 0;
+	s->cur = s->end = s->ev;
 	s->d.strpos = 0;
 	for (;;) {
 		if (s->d.left == 0) {
@@ -818,15 +906,13 @@ static int refill(pmt_cursor *c, struct scur *s)
 		}
 		struct dec *d = &s->d;
 		struct pmt_event *ev = s->ev;
-		uint32_t n = 0, max = d->left < s->cap ? d->left : s->cap;
+		uint32_t n, max = d->left < s->cap ? d->left : s->cap;
 		const char *why = NULL;
 		int e = 0;
-		while (n < max && d->strpos + s->smax <= s->arena) {
-			if ((e = dec_next(d, &ev[n], &why)) != 0)
-				break;
-			ev[n].time_ns = conv_ns(&s->conv, ev[n].ts);
-			n++;
-		}
+		if (s->conv.fr)
+			n = decode_batch(s, max, &e, &why, 1);
+		else
+			n = decode_batch(s, max, &e, &why, 0);
 		if (!e && d->left == 0)
 			e = dec_end(d, s->ch, &why);
 		if (e) {
@@ -838,7 +924,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 			continue;
 		}
 		if (n) {
-			s->n = n;
+			s->end = ev + n;
 			s->key = ev[0].time_ns;
 			return 1;
 		}
@@ -881,7 +967,7 @@ static void sc_reset(struct scur *s)
 	s->ci = 0;
 	s->ch = NULL;
 	s->d.left = 0;
-	s->i = s->n = 0;
+	s->cur = s->end = s->ev;
 }
 
 static void cursor_free(pmt_cursor *c)
@@ -917,6 +1003,7 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		goto nomem;
 	c->none.key = INT64_MAX;
 	c->none.stream = INT_MAX;
+	c->lim = INT64_MIN;
 	for (size_t j = 0; j < 2 * c->K; j++)
 		c->win[j] = &c->none; /* empty until start or seek */
 	for (size_t i = 0; i < r->info.nstreams; i++) {
@@ -989,22 +1076,35 @@ static int start(pmt_cursor *c)
 	tt_build(c);
 	c->started = 1;
 	c->pending = NULL;
+	c->lim = INT64_MIN;
 	return 0;
 }
 
-const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
+/*
+ * The key below which winner p (pending, so the tree is settled) keeps
+ * winning while only it moves: the runner-up is the earliest of the siblings
+ * along its path (each lost to p once and none of them moves until p loses).
+ * A tie goes to the smaller stream: p keeps a tie only if its stream is.
+ * Saturates to INT64_MAX, which only costs a replay at that key.
+ */
+static inline int64_t run_limit(const pmt_cursor *c, const struct scur *p)
 {
-	/* Fast path: the stream handed out last has more decoded events (a
-	 * pending stream implies no error): replay its path in the tree. */
-	struct scur *p;
-	if (c && (p = c->pending) != NULL && p->i + 1 < p->n) {
-		p->i++;
-		p->key = p->ev[p->i].time_ns;
-		p = c->pending = tt_replay(c, p->leaf, p);
-		if (err)
-			*err = 0;
-		return &p->ev[p->i];
+	struct scur *const *w = c->win;
+	const struct scur *m = &c->none;
+	for (size_t j = p->leaf; j > 1; j >>= 1) {
+		const struct scur *y = w[j ^ 1];
+		m = before(y, m) ? y : m;
 	}
+	if (p->stream < m->stream)
+		return m->key < INT64_MAX ? m->key + 1 : INT64_MAX;
+	return m->key;
+}
+
+/* Everything but the pending stream's next decoded event: errors, start,
+ * refills, the end. Kept apart so that the hot path needs no saved
+ * registers. */
+static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c, int *err)
+{
 	if (!c) {
 		if (err)
 			*err = PMT_EINVAL;
@@ -1016,8 +1116,8 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	struct scur *s = c->pending;
 	if (s) {
 		c->pending = NULL;
-		if (++s->i < s->n) {
-			s->key = s->ev[s->i].time_ns;
+		if (++s->cur < s->end) {
+			s->key = s->cur->time_ns;
 			tt_replay(c, s->leaf, s);
 		} else {
 			e = refill(c, s);
@@ -1034,12 +1134,51 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	if (c->win[1] == &c->none)
 		return NULL;
 	s = c->pending = c->win[1];
-	return &s->ev[s->i];
+	c->lim = run_limit(c, s);
+	return s->cur;
 fail:
 	c->err = e;
 	if (err)
 		*err = e;
 	return NULL;
+}
+
+/* The pending stream p's next key (already in p->key) is not below the
+ * limit: replay its path; if it still wins, maybe learn its new limit.
+ * Apart from the hot path, which then needs no stack frame (a tail call). */
+static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p)
+{
+	struct scur *x = tt_replay(c, p->leaf, p);
+	c->pending = x;
+	if (x != p) {
+		c->lim = INT64_MIN;
+		return x->cur;
+	}
+	/* Learn the limit on a stream's second win in a row of two (runs of
+	 * one, common with many busy CPUs, cost no walk; a long run pays one
+	 * more replay). */
+	c->lim = c->rerun == p ? run_limit(c, p) : INT64_MIN;
+	c->rerun = p;
+	return p->cur;
+}
+
+const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
+{
+	/* Fast path: the stream handed out last has more decoded events (a
+	 * pending stream implies no error). While its keys stay below the
+	 * runner-up's (a run: one busy CPU) the tree needs no change. */
+	struct scur *p;
+	if (c && (p = c->pending) != NULL && p->cur + 1 < p->end) {
+		const struct pmt_event *ev = ++p->cur;
+		int64_t key = ev->time_ns;
+		p->key = key;
+		if (err)
+			*err = 0;
+		if (key >= c->lim)
+			return run_break(c, p);
+		return ev;
+	}
+	return next_slow(c, err);
 }
 
 int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
@@ -1050,6 +1189,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 	c->err = 0;
 	c->nheap = 0;
 	c->pending = NULL;
+	c->lim = INT64_MIN;
 	loader_join(c);
 	for (size_t i = 0; i < c->n; i++) {
 		struct scur *s = &c->s[i];
@@ -1066,9 +1206,9 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 		s->ci = lo;
 		int e;
 		while ((e = refill(c, s)) > 0) {
-			while (s->i < s->n && s->ev[s->i].time_ns < t_ns)
-				s->i++;
-			if (s->i < s->n)
+			while (s->cur < s->end && s->cur->time_ns < t_ns)
+				s->cur++;
+			if (s->cur < s->end)
 				break;
 		}
 		if (e < 0) {
@@ -1076,7 +1216,7 @@ int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 			return e;
 		}
 		if (e > 0) {
-			s->key = s->ev[s->i].time_ns;
+			s->key = s->cur->time_ns;
 			c->heap[c->nheap++] = s;
 		}
 	}

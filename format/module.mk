@@ -9,5 +9,5 @@ $(LIBPMT): $(patsubst %.c,$(O)/obj/%.o,$(LIBPMT_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Unit tests of libpmt (tests/unit/test_format*.c).
-UNIT_TESTS += test_format test_format_damage
+UNIT_TESTS += test_format test_format_damage test_format_merge
 SCRIPT_TESTS += tests/format/cli.sh

@@ -27,18 +27,26 @@ struct rstream {
 	uint32_t max_raw, max_stored;
 };
 
-/* Exact clock conversion from a base point (see conv_ns in cursor.c). */
+/*
+ * Exact clock conversion from a base point (see conv_ns in cursor.c): for
+ * base_ts <= ts <= tsmax (the fast range, never empty: it holds base_ts),
+ *   time_ns = fc + ts*fq + floor((fr0 + ts*fr) / den)
+ * in arithmetic mod 2^64, equal to pmt_clock_to_ns (the range keeps every
+ * true intermediate within 64 bits). fr == 0 skips the division: clocks
+ * in ns (fq == 1: the identity plus a constant), or no mapping.
+ */
 struct conv {
 	const struct pmt_clock *c;
 	uint64_t num, den;      /* the mapping reduced by their gcd (0: none) */
 	uint64_t q, r;          /* num = q * den + r */
-	uint64_t recip;         /* floor((2^64-1) / den): division by multiply */
-	uint64_t xlim;          /* x <= xlim: x * (recip + 1) >> 64 is exact */
+	uint64_t magic;         /* den >= 2: floor(x / den) for every 64-bit x */
+	unsigned shift;         /* is mulhi(x, magic) and a shift (pmtr_div)  */
 	uint64_t base_ts;       /* raw value of the base point */
 	int64_t base_off;       /* floor((base_ts - raw_base) * num / den) */
 	uint64_t base_rem;      /* (base_ts - raw_base) * num mod den */
-	uint64_t blim;          /* fast path for base_ts <= ts <= base_ts + blim */
-	int valid;
+	uint64_t blim;          /* fast range: base_ts <= ts <= base_ts + blim */
+	uint64_t tsmax;         /* = base_ts + blim (no wrap) */
+	uint64_t fc, fq, fr, fr0; /* the formula above, for this base */
 };
 
 #define MAX_DAMAGE 4096
@@ -67,10 +75,14 @@ void pmtr_damage(pmt_reader *r, uint64_t off, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int pmtr_read(pmt_reader *r, void *buf, size_t len, uint64_t off);
 const struct pmt_clock *pmtr_level_clock(pmt_reader *r, uint16_t level);
+/* Ready to convert any ts (the base point starts at 0). */
 void pmtr_conv_init(struct conv *v, const struct pmt_clock *c);
 /* Move the base point to ts (a chunk's first timestamp). */
 void pmtr_conv_rebase(struct conv *v, uint64_t ts);
+/* pmt_clock_to_ns(c, ts), rebasing when ts is out of the fast range. */
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts);
+/* floor(x / v->den) by the multiply (den >= 2). */
+uint64_t pmtr_div(const struct conv *v, uint64_t x);
 
 /* Chunk loading and decoding, shared by cursors and check. */
 struct chunkbuf {

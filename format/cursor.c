@@ -323,6 +323,7 @@ struct dec {
 	struct pmtf_ctx ctx;
 	char *str;                /* string arena: strings of decoded events */
 	size_t strpos;
+	size_t strlim;            /* strpos above it: the arena is full */
 };
 
 static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
@@ -337,83 +338,110 @@ static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
 	ctx_reset(&d->ctx);
 }
 
+/*
+ * A record that starts at least SAFE bytes before the chunk's end cannot
+ * read past it in its type, delta and numeric fields (at most 1 + 5 * 10
+ * bytes; strings check their length): decoding it with safe set skips the
+ * per-varint bounds checks, with the same results. The slow helpers take
+ * and return the position (NULL: damaged) so that a decoder copied to
+ * locals stays in registers.
+ */
+#define SAFE 64
+
+/* A varint read by a slow helper: the position after it (NULL: damaged)
+ * and its value, returned in registers. */
+struct vres {
+	const uint8_t *p;
+	uint64_t v;
+};
+
 /* Varints longer than the fast paths below (and damaged ones). */
-static __attribute__((noinline)) int varint_slow(struct dec *d, uint64_t *v)
+static __attribute__((noinline)) struct vres varint_slow(const uint8_t *p, const uint8_t *end)
 {
-	const uint8_t *p = d->p;
 	uint64_t r = 0;
-	for (unsigned shift = 0; p < d->end && shift < 64; shift += 7) {
+	for (unsigned shift = 0; p < end && shift < 64; shift += 7) {
 		uint8_t b = *p++;
 		if (shift == 63 && b > 1)
-			return -1;
+			break;
 		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			d->p = p;
-			return 0;
-		}
+		if (!(b & 0x80))
+			return (struct vres){p, r};
 	}
-	return -1;
+	return (struct vres){NULL, 0};
 }
 
-static inline __attribute__((always_inline)) int get_varint(struct dec *d, uint64_t *v)
+static inline __attribute__((always_inline)) int get_varint(struct dec *d, uint64_t *v,
+							    const int safe)
 {
 	const uint8_t *p = d->p;
-	if (p < d->end && *p < 0x80) {
+	if ((safe || p < d->end) && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
 		return 0;
 	}
-	if (d->end - p >= 2 && p[1] < 0x80) {
+	if ((safe || d->end - p >= 2) && p[1] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
 		d->p = p + 2;
 		return 0;
 	}
 	/* Time deltas between events are mostly 3 or 4 bytes long. */
-	if (d->end - p >= 3 && p[2] < 0x80) {
+	if ((safe || d->end - p >= 3) && p[2] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
 		d->p = p + 3;
 		return 0;
 	}
-	if (d->end - p >= 4 && p[3] < 0x80) {
+	if ((safe || d->end - p >= 4) && p[3] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
 		     (uint64_t)(p[2] & 0x7f) << 14 | (uint64_t)p[3] << 21;
 		d->p = p + 4;
 		return 0;
 	}
-	return varint_slow(d, v);
-}
-
-/* 32-bit fields longer than two bytes (rare: tids, CPUs and flags are small). */
-static __attribute__((noinline)) int u32_slow(struct dec *d, uint32_t *v)
-{
-	uint64_t x;
-	if (get_varint(d, &x) || x > UINT32_MAX)
+	struct vres x = varint_slow(p, d->end);
+	if (!x.p)
 		return -1;
-	*v = (uint32_t)x;
+	*v = x.v;
+	d->p = x.p;
 	return 0;
 }
 
-static inline __attribute__((always_inline)) int get_u32(struct dec *d, uint32_t *v)
+/* 32-bit fields longer than two bytes (tids of a busy host, damage). */
+static __attribute__((noinline)) struct vres u32_slow(const uint8_t *p, const uint8_t *end)
+{
+	if (end - p >= 3 && p[0] >= 0x80 && p[1] >= 0x80 && p[2] < 0x80)
+		return (struct vres){p + 3, (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+						    (uint64_t)p[2] << 14};
+	struct vres x = varint_slow(p, end);
+	if (x.v > UINT32_MAX)
+		x.p = NULL;
+	return x;
+}
+
+static inline __attribute__((always_inline)) int get_u32(struct dec *d, uint32_t *v, const int safe)
 {
 	const uint8_t *p = d->p;
-	if (p < d->end && *p < 0x80) {
+	if ((safe || p < d->end) && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
 		return 0;
 	}
-	if (d->end - p >= 2 && p[1] < 0x80) {
+	if ((safe || d->end - p >= 2) && p[1] < 0x80) {
 		*v = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
 		d->p = p + 2;
 		return 0;
 	}
-	return u32_slow(d, v);
+	struct vres x = u32_slow(p, d->end);
+	if (!x.p)
+		return -1;
+	*v = (uint32_t)x.v;
+	d->p = x.p;
+	return 0;
 }
 
-static int get_str(struct dec *d, struct pmt_str *s)
+static inline __attribute__((always_inline)) int get_str(struct dec *d, struct pmt_str *s,
+							 const int safe)
 {
 	uint32_t n;
-	if (get_u32(d, &n) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
+	if (get_u32(d, &n, safe) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
 		return -1;
 	char *dst = d->str + d->strpos;
 	memcpy(dst, d->p, n);
@@ -426,14 +454,18 @@ static int get_str(struct dec *d, struct pmt_str *s)
 }
 
 #define BAD(msg) do { *why = (msg); return PMT_ECORRUPT; } while (0)
-#define U32(dst) do { if (get_u32(d, &(dst))) BAD("varint of at most 32 bits within the chunk expected"); } while (0)
-#define U64(dst) do { if (get_varint(d, &(dst))) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
+#define U32(dst) do { if (get_u32(d, &(dst), safe)) BAD("varint of at most 32 bits within the chunk expected"); } while (0)
+#define U64(dst) do { if (get_varint(d, &(dst), safe)) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
+#define STR(dst) do { if (get_str(d, &(dst), safe)) BAD("string of at most 4096 bytes within the chunk expected"); } while (0)
 
-/* Decodes one record into ev (type, ts and fields). */
+/* Decodes one record into ev (type, ts and fields): 0, or 1 when it was a
+ * string that filled the arena (the batch ends after it), or <0. safe: the
+ * record starts at least SAFE bytes before the end. The caller counts
+ * d->left down for each record decoded. */
 static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct pmt_event *ev,
-								 const char **why)
+								 const char **why, const int safe)
 {
-	if (d->p >= d->end)
+	if (!safe && d->p >= d->end)
 		BAD("record within the chunk's raw size expected");
 	uint8_t t = *d->p++;
 	uint64_t delta;
@@ -506,9 +538,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 		case PMTF_REC_EXEC:
 			ev->type = PMT_EV_EXEC;
 			U32(ev->u.exec.tid);
-			if (get_str(d, &ev->u.exec.comm))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.exec.comm);
+			return d->strpos > d->strlim;
 		case PMTF_REC_EXIT:
 			ev->type = PMT_EV_EXIT;
 			U32(ev->u.exit.tid);
@@ -517,9 +548,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			ev->type = PMT_EV_NAME;
 			U32(ev->u.name.tid);
 			U32(ev->u.name.pid);
-			if (get_str(d, &ev->u.name.comm))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.name.comm);
+			return d->strpos > d->strlim;
 		case PMTF_REC_LOST:
 			ev->type = PMT_EV_LOST;
 			U64(ev->u.lost.count);
@@ -529,9 +559,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			break;
 		case PMTF_REC_MARKER:
 			ev->type = PMT_EV_MARKER;
-			if (get_str(d, &ev->u.marker.text))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.marker.text);
+			return d->strpos > d->strlim;
 		case PMTF_REC_HV:
 			ev->type = PMT_EV_HV;
 			U32(ev->u.hv.kind);
@@ -543,7 +572,6 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			BAD("record type byte of a defined record (not reserved) expected");
 		}
 	}
-	d->left--;
 	return 0;
 }
 
@@ -860,26 +888,56 @@ static void loader_free(pmt_cursor *c)
 
 /*
  * Decodes up to max records of the current chunk into s->ev and converts
- * their times; stops early on damage (*e, *why) or when the string arena
- * could not take another string. The decoder's ts never decreases from the
+ * their times; stops early on damage (*e, *why) or after a string that
+ * leaves the arena no room for another. The decoder runs on a copy in
+ * locals (no memory traffic per field), without bounds checks while a
+ * record starts SAFE bytes before the end. Its ts never decreases from the
  * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
- * alone says the fast formula holds. frac: the clock's fr is not 0.
+ * alone says the fast formula holds. frac: the clock's r is not 0.
  */
 static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
 								   int *e, const char **why,
 								   const int frac)
 {
-	struct dec *d = &s->d;
-	struct conv *v = &s->conv;
-	struct pmt_event *ev = s->ev;
-	uint32_t n = 0;
-	while (n < max && d->strpos + s->smax <= s->arena) {
-		if ((*e = dec_next(d, &ev[n], why)) != 0)
-			break;
-		uint64_t ts = d->ts;
-		ev[n].time_ns = ts <= v->tsmax ? conv_fast(v, ts, frac) : conv_slow(v, ts);
-		n++;
+	struct dec l = s->d;
+	struct conv cv = s->conv; /* a copy in registers; s->conv after rebases */
+	struct pmt_event *ev = s->ev, *ev_end = s->ev + max;
+	const uint8_t *safe_end = l.end - l.p > SAFE ? l.end - SAFE : l.p;
+	int r = 0;
+#define CONVERT()                                                                  \
+	do {                                                                       \
+		uint64_t ts = l.ts;                                                \
+		if (ts <= cv.tsmax) {                                              \
+			ev->time_ns = conv_fast(&cv, ts, frac);                    \
+		} else {                                                           \
+			ev->time_ns = conv_slow(&s->conv, ts);                     \
+			cv = s->conv;                                              \
+		}                                                                  \
+	} while (0)
+	while (ev < ev_end && l.p < safe_end) {
+		if ((r = dec_next(&l, ev, why, 1)) < 0)
+			goto out;
+		CONVERT();
+		ev++;
+		if (r)
+			goto full;
 	}
+	while (ev < ev_end) {
+		if ((r = dec_next(&l, ev, why, 0)) < 0)
+			goto out;
+		CONVERT();
+		ev++;
+		if (r)
+			goto full;
+	}
+#undef CONVERT
+full:
+	r = 0;
+out:
+	*e = r;
+	uint32_t n = (uint32_t)(ev - s->ev);
+	l.left -= n;
+	s->d = l;
 	return n;
 }
 
@@ -889,6 +947,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 	pmt_reader *r = c->r;
 	s->cur = s->end = s->ev;
 	s->d.strpos = 0;
+	s->d.strlim = s->arena - s->smax;
 	for (;;) {
 		if (s->d.left == 0) {
 			if (s->ci >= s->rs->nchunks)
@@ -1262,8 +1321,9 @@ int64_t pmt_reader_check(pmt_reader *r)
 			continue;
 		dec_start(d, b.raw, c);
 		const char *why = NULL;
-		while (d->left && (d->strpos = 0, !(e = dec_next(d, &ev, &why))))
-			;
+		d->strlim = SIZE_MAX;
+		while (d->left && (d->strpos = 0, !(e = dec_next(d, &ev, &why, 0))))
+			d->left--;
 		if (!e)
 			e = dec_end(d, c, &why);
 		if (e)

@@ -4,9 +4,9 @@
  * pmt_reader_check.
  *
  * Hot path: one decoded event per stream lives in the cursor; the merged
- * cursor keeps the streams in a tournament (winner) tree keyed by (time_ns,
+ * cursor keeps the streams in a tournament tree of losers keyed by (time_ns,
  * stream): taking an event replays one leaf-to-root path, one comparison per
- * level and no branch on the outcome (a binary heap needs two comparisons
+ * level against the loser stored there (a binary heap needs two comparisons
  * per level, and with many CPUs most events move its root). While the winner
  * stays ahead of its runner-up (a run, as on one busy CPU) its events go out
  * with one comparison each and no replay. A stream advances only on the
@@ -657,10 +657,13 @@ struct pmt_cursor {
 	struct scur *s;
 	struct scur **heap;       /* start/seek: the streams with events, then */
 	size_t nheap;             /* built into the tree (tt_build)            */
-	struct scur **win;        /* tournament tree, 1-based: win[K + i] is
-				     s[i], or &none once it has no more events;
-				     win[j] is the earlier of win[2j] and
-				     win[2j + 1], win[1] the next event's      */
+	struct scur **win;        /* tournament (loser) tree, 1-based: leaf
+				     K + i is s[i]; win[j] (0 < j < K) is the
+				     loser of the match at node j, between
+				     the winners of its two subtrees; win[K..]
+				     and win[2K..] are scratch for tt_build   */
+	struct scur *top;         /* the overall winner (the next event's), or
+				     &none                                    */
 	size_t K;                 /* leaves: a power of two >= n */
 	struct scur none;         /* after every event: key INT64_MAX, stream
 				     INT_MAX (a real key INT64_MAX still wins:
@@ -995,30 +998,47 @@ static inline int before(const struct scur *a, const struct scur *b)
 	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
-/* Leaf j now holds x (its stream after the key changed, or &none): replay
- * the path to the root; returns the new winner. */
+/* The winner's leaf j now holds x (its stream after the key changed, or
+ * &none): replay the path to the root against the losers stored there (the
+ * winners of the sibling subtrees, as the old winner beat them); returns
+ * the new winner. Only the winner ever moves, which a loser tree needs. */
 static inline struct scur *tt_replay(pmt_cursor *c, size_t j, struct scur *x)
 {
 	struct scur **w = c->win;
-	w[j] = x;
-	for (; j > 1; j >>= 1) {
-		struct scur *y = w[j ^ 1];
-		x = before(y, x) ? y : x;
-		w[j >> 1] = x;
+	while ((j >>= 1) != 0) {
+		struct scur *y = w[j];
+		if (before(y, x)) {
+			w[j] = x;
+			x = y;
+		}
 	}
+	c->top = x;
 	return x;
 }
 
-/* The tree over the nheap streams listed in heap (the others are out). */
+/* The tree over the nheap streams listed in heap (the others are out):
+ * each node's winner bottom-up (in win[2K + j]), its loser kept at it. */
 static void tt_build(pmt_cursor *c)
 {
 	struct scur **w = c->win;
-	for (size_t i = 0; i < c->K; i++)
-		w[c->K + i] = &c->none;
+	size_t K = c->K;
+	struct scur **wn = w + 2 * K;
+	for (size_t i = 0; i < K; i++)
+		w[K + i] = &c->none;
 	for (size_t k = 0; k < c->nheap; k++)
 		w[c->heap[k]->leaf] = c->heap[k];
-	for (size_t j = c->K; j-- > 1;)
-		w[j] = before(w[2 * j + 1], w[2 * j]) ? w[2 * j + 1] : w[2 * j];
+	for (size_t j = K; j-- > 1;) {
+		struct scur *a = 2 * j >= K ? w[2 * j] : wn[2 * j];
+		struct scur *b = 2 * j + 1 >= K ? w[2 * j + 1] : wn[2 * j + 1];
+		if (before(b, a)) {
+			wn[j] = b;
+			w[j] = a;
+		} else {
+			wn[j] = a;
+			w[j] = b;
+		}
+	}
+	c->top = K > 1 ? wn[1] : w[1];
 }
 
 static void sc_reset(struct scur *s)
@@ -1057,14 +1077,15 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 	c->heap = calloc(n ? n : 1, sizeof(*c->heap));
 	for (c->K = 1; c->K < n; c->K *= 2)
 		;
-	c->win = malloc(2 * c->K * sizeof(*c->win));
+	c->win = malloc(3 * c->K * sizeof(*c->win));
 	if (!c->s || !c->heap || !c->win)
 		goto nomem;
 	c->none.key = INT64_MAX;
 	c->none.stream = INT_MAX;
 	c->lim = INT64_MIN;
-	for (size_t j = 0; j < 2 * c->K; j++)
+	for (size_t j = 0; j < 3 * c->K; j++)
 		c->win[j] = &c->none; /* empty until start or seek */
+	c->top = &c->none;
 	for (size_t i = 0; i < r->info.nstreams; i++) {
 		if (!(single >= 0 ? (int)i == single : (!want || want[i])))
 			continue;
@@ -1141,7 +1162,7 @@ static int start(pmt_cursor *c)
 
 /*
  * The key below which winner p (pending, so the tree is settled) keeps
- * winning while only it moves: the runner-up is the earliest of the siblings
+ * winning while only it moves: the runner-up is the earliest of the losers
  * along its path (each lost to p once and none of them moves until p loses).
  * A tie goes to the smaller stream: p keeps a tie only if its stream is.
  * Saturates to INT64_MAX, which only costs a replay at that key.
@@ -1150,8 +1171,8 @@ static inline int64_t run_limit(const pmt_cursor *c, const struct scur *p)
 {
 	struct scur *const *w = c->win;
 	const struct scur *m = &c->none;
-	for (size_t j = p->leaf; j > 1; j >>= 1) {
-		const struct scur *y = w[j ^ 1];
+	for (size_t j = p->leaf >> 1; j != 0; j >>= 1) {
+		const struct scur *y = w[j];
 		m = before(y, m) ? y : m;
 	}
 	if (p->stream < m->stream)
@@ -1190,9 +1211,9 @@ static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c
 	}
 	if (err)
 		*err = 0;
-	if (c->win[1] == &c->none)
+	if (c->top == &c->none)
 		return NULL;
-	s = c->pending = c->win[1];
+	s = c->pending = c->top;
 	c->lim = run_limit(c, s);
 	return s->cur;
 fail:

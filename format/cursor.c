@@ -917,25 +917,28 @@ static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *
 			cv = s->conv;                                              \
 		}                                                                  \
 	} while (0)
+	/* r: 0 (the common case, tested once), 1 (the arena is full: the
+	 * batch ends after this event), <0 (damage). */
 	while (ev < ev_end && l.p < safe_end) {
-		if ((r = dec_next(&l, ev, why, 1)) < 0)
-			goto out;
+		if (__builtin_expect((r = dec_next(&l, ev, why, 1)) != 0, 0))
+			goto rare;
 		CONVERT();
 		ev++;
-		if (r)
-			goto full;
 	}
 	while (ev < ev_end) {
-		if ((r = dec_next(&l, ev, why, 0)) < 0)
-			goto out;
+		if (__builtin_expect((r = dec_next(&l, ev, why, 0)) != 0, 0))
+			goto rare;
 		CONVERT();
 		ev++;
-		if (r)
-			goto full;
+	}
+	goto out;
+rare:
+	if (r > 0) {
+		CONVERT();
+		ev++;
+		r = 0;
 	}
 #undef CONVERT
-full:
-	r = 0;
 out:
 	*e = r;
 	uint32_t n = (uint32_t)(ev - s->ev);

@@ -600,11 +600,15 @@ static int dec_end(const struct dec *d, const struct rchunk *c, const char **why
 #define ARENA (16384 + PMT_MAX_STRING + 1)
 
 struct scur {
-	int64_t key;              /* ev[i].time_ns */
+	int64_t key;              /* cur->time_ns (the pending stream's only
+				     when it stops winning: run_break)       */
 	int stream;
 	size_t leaf;              /* its leaf in the cursor's tree (K + index) */
 	struct pmt_event *cur;    /* the stream's next event, in ev */
-	struct pmt_event *end;    /* past the batch's last; cur < end */
+	struct pmt_event *end;    /* past the batch's last; cur < end, but for
+				     the pending stream cur == end once the
+				     hot path stepped onto the sentinel there
+				     (time_ns INT64_MAX: never below lim)    */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
 	const struct rchunk *ch;  /* chunk being decoded */
@@ -990,6 +994,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 		}
 		if (n) {
 			s->end = ev + n;
+			ev[n].time_ns = INT64_MAX; /* the sentinel */
 			s->key = ev[0].time_ns;
 			return 1;
 		}
@@ -1104,11 +1109,11 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		s->cap = nev < BATCH ? (uint32_t)(nev ? nev : 1) : BATCH;
 		s->smax = (max_raw < PMT_MAX_STRING ? max_raw : PMT_MAX_STRING) + 1;
 		s->arena = (max_raw < ARENA - (PMT_MAX_STRING + 1) ? max_raw : ARENA - (PMT_MAX_STRING + 1)) + s->smax;
-		s->ev = calloc(s->cap, sizeof(*s->ev));
+		s->ev = calloc(s->cap + 1, sizeof(*s->ev)); /* and a sentinel */
 		s->d.str = malloc(s->arena);
 		if (!s->ev || !s->d.str)
 			goto nomem;
-		for (uint32_t k = 0; k < s->cap; k++) {
+		for (uint32_t k = 0; k <= s->cap; k++) {
 			s->ev[k].level = r->streams[i].level;
 			s->ev[k].cpu = r->streams[i].cpu;
 		}
@@ -1198,8 +1203,9 @@ static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c
 		goto fail;
 	struct scur *s = c->pending;
 	if (s) {
+		/* Its cur was advanced by the hot path (onto the sentinel). */
 		c->pending = NULL;
-		if (++s->cur < s->end) {
+		if (s->cur < s->end) {
 			s->key = s->cur->time_ns;
 			tt_replay(c, s->leaf, s);
 		} else {
@@ -1226,11 +1232,16 @@ fail:
 	return NULL;
 }
 
-/* The pending stream p's next key (already in p->key) is not below the
- * limit: replay its path; if it still wins, maybe learn its new limit.
- * Apart from the hot path, which then needs no stack frame (a tail call). */
-static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p)
+/* The pending stream p stepped onto an event whose key is not below the
+ * limit, or onto the sentinel at its batch's end: replay its path; if it
+ * still wins, maybe learn its new limit. Apart from the hot path, which
+ * then needs no stack frame (a tail call). */
+static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p,
+								    int64_t key, int *err)
 {
+	if (p->cur == p->end)
+		return next_slow(c, err);
+	p->key = key;
 	struct scur *x = tt_replay(c, p->leaf, p);
 	c->pending = x;
 	if (x != p) {
@@ -1247,18 +1258,18 @@ static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c
 
 const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 {
-	/* Fast path: the stream handed out last has more decoded events (a
-	 * pending stream implies no error). While its keys stay below the
-	 * runner-up's (a run: one busy CPU) the tree needs no change. */
+	/* Fast path: the stream handed out last steps to its next decoded
+	 * event (a pending stream implies no error). While its keys stay below
+	 * the runner-up's (a run: one busy CPU) the tree needs no change; the
+	 * batch's end is a sentinel key that always breaks the run. */
 	struct scur *p;
-	if (c && (p = c->pending) != NULL && p->cur + 1 < p->end) {
+	if (c && (p = c->pending) != NULL) {
 		const struct pmt_event *ev = ++p->cur;
 		int64_t key = ev->time_ns;
-		p->key = key;
 		if (err)
 			*err = 0;
 		if (key >= c->lim)
-			return run_break(c, p);
+			return run_break(c, p, key, err);
 		return ev;
 	}
 	return next_slow(c, err);

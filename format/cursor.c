@@ -51,14 +51,27 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 		v->den = c->mult_den / g;
 		v->q = v->num / v->den;
 		v->r = v->num % v->den;
-		if (v->den >= 2) {
-			/* Division by an invariant integer (Granlund and
-			 * Montgomery 1994, fig. 4.1): with l = ceil(log2 den),
-			 * magic = floor(2^64 (2^l - den) / den) + 1 < 2^64, and
-			 * t = mulhi(x, magic), floor(x / den) is
-			 * (t + (x - t) / 2) >> (l - 1) for every 64-bit x. */
-			unsigned l = 64 - (unsigned)__builtin_clzll(v->den - 1);
+		/* Division by an invariant integer, l = ceil(log2 den). */
+		unsigned l = v->den >= 2 ? 64 - (unsigned)__builtin_clzll(v->den - 1) : 0;
+		if (v->r == 0) {
+			v->mode = CONV_WHOLE;
+		} else if (v->den <= 1ull << 62) {
+			/* magic = ceil(2^(63+l) / den) < 2^64 and e = magic *
+			 * den - 2^(63+l) < den <= 2^l: for x < 2^63, x * e <
+			 * 2^(63+l), so x * magic / 2^(63+l) is x / den plus
+			 * less than 1/den, and floor(x / den) is
+			 * mulhi(x, magic) >> (l - 1). */
+			unsigned __int128 t = (unsigned __int128)1 << (63 + l);
+			v->mode = CONV_SHORT;
+			v->magic = (uint64_t)(t / v->den) + (t % v->den != 0);
+			v->shift = l - 1;
+		} else {
+			/* Granlund and Montgomery 1994, fig. 4.1: magic =
+			 * floor(2^64 (2^l - den) / den) + 1 < 2^64, t =
+			 * mulhi(x, magic); floor(x / den) is (t + (x - t) / 2)
+			 * >> (l - 1) for every 64-bit x. */
 			unsigned __int128 top = ((unsigned __int128)1 << l) - v->den;
+			v->mode = CONV_FULL;
 			v->magic = (uint64_t)((top << 64) / v->den + 1);
 			v->shift = l - 1;
 		}
@@ -66,16 +79,18 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 	pmtr_conv_rebase(v, 0);
 }
 
-uint64_t pmtr_div(const struct conv *v, uint64_t x)
+static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x,
+							      const int mode)
 {
 	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	if (mode == CONV_SHORT)
+		return t >> v->shift;
 	return (t + ((x - t) >> 1)) >> v->shift;
 }
 
-static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x)
+uint64_t pmtr_div(const struct conv *v, uint64_t x)
 {
-	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
-	return (t + ((x - t) >> 1)) >> v->shift;
+	return v->mode == CONV_SHORT ? div_den(v, x, CONV_SHORT) : div_den(v, x, CONV_FULL);
 }
 
 static inline int64_t add_base(const struct conv *v, int64_t off)
@@ -130,10 +145,11 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 		m += v->den;
 	v->base_rem = (uint64_t)m;
 	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
-	 * within 64 bits; the offset base_off + k*q + floor(...) <= base_off +
+	 * within 64 bits (63 for the short division); the offset base_off + k*q + floor(...) <= base_off +
 	 * k*(q+1) and B plus it within int64 (no saturation, in either
 	 * order); (ts - raw_base) not wrapping past INT64_MAX. */
-	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
+	uint64_t xmax = v->mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
+	uint64_t lim = v->r ? (xmax - (v->den - 1)) / v->r : UINT64_MAX;
 	uint64_t room = (uint64_t)INT64_MAX - (uint64_t)v->base_off;
 	uint64_t room2 = (uint64_t)INT64_MAX - (uint64_t)b;
 	if (room2 < room)
@@ -146,22 +162,33 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 	conv_set(v, blim, b, v->base_rem);
 }
 
-/* The formula of struct conv; frac: fr may be nonzero (else 0, no
- * division). */
+/* The formula of struct conv, for v->mode (a constant where inlined). */
 static inline __attribute__((always_inline)) int64_t conv_fast(const struct conv *v, uint64_t ts,
-							       int frac)
+							       const int mode)
 {
 	uint64_t t = v->fc + ts * v->fq;
-	if (frac)
-		t += div_den(v, v->fr0 + ts * v->fr);
+	if (mode != CONV_WHOLE)
+		t += div_den(v, v->fr0 + ts * v->fr, mode);
 	return (int64_t)t;
+}
+
+static inline __attribute__((always_inline)) int64_t conv_any(const struct conv *v, uint64_t ts)
+{
+	switch (v->mode) {
+	case CONV_WHOLE:
+		return conv_fast(v, ts, CONV_WHOLE);
+	case CONV_SHORT:
+		return conv_fast(v, ts, CONV_SHORT);
+	default:
+		return conv_fast(v, ts, CONV_FULL);
+	}
 }
 
 /* Out of the fast range: rebase there (then k = 0). */
 static __attribute__((noinline)) int64_t conv_slow(struct conv *v, uint64_t ts)
 {
 	pmtr_conv_rebase(v, ts);
-	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
+	return conv_any(v, ts);
 }
 
 /*
@@ -175,7 +202,7 @@ static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uin
 {
 	if (ts - v->base_ts > v->blim)
 		return conv_slow(v, ts);
-	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
+	return conv_any(v, ts);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
@@ -900,11 +927,11 @@ static void loader_free(pmt_cursor *c)
  * locals (no memory traffic per field), without bounds checks while a
  * record starts SAFE bytes before the end. Its ts never decreases from the
  * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
- * alone says the fast formula holds. frac: the clock's r is not 0.
+ * alone says the fast formula holds. mode: the clock's (conv.mode).
  */
 static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
 								   int *e, const char **why,
-								   const int frac)
+								   const int mode)
 {
 	struct dec l = s->d;
 	struct conv cv = s->conv; /* a copy in registers; s->conv after rebases */
@@ -915,7 +942,7 @@ static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *
 	do {                                                                       \
 		uint64_t ts = l.ts;                                                \
 		if (ts <= cv.tsmax) {                                              \
-			ev->time_ns = conv_fast(&cv, ts, frac);                    \
+			ev->time_ns = conv_fast(&cv, ts, mode);                    \
 		} else {                                                           \
 			ev->time_ns = conv_slow(&s->conv, ts);                     \
 			cv = s->conv;                                              \
@@ -978,10 +1005,17 @@ static int refill(pmt_cursor *c, struct scur *s)
 		uint32_t n, max = d->left < s->cap ? d->left : s->cap;
 		const char *why = NULL;
 		int e = 0;
-		if (s->conv.fr)
-			n = decode_batch(s, max, &e, &why, 1);
-		else
-			n = decode_batch(s, max, &e, &why, 0);
+		switch (s->conv.mode) {
+		case CONV_WHOLE:
+			n = decode_batch(s, max, &e, &why, CONV_WHOLE);
+			break;
+		case CONV_SHORT:
+			n = decode_batch(s, max, &e, &why, CONV_SHORT);
+			break;
+		default:
+			n = decode_batch(s, max, &e, &why, CONV_FULL);
+			break;
+		}
 		if (!e && d->left == 0)
 			e = dec_end(d, s->ch, &why);
 		if (e) {

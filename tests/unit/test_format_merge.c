@@ -360,11 +360,13 @@ static void test_conv_edges_any_order(void)
 }
 
 /* The division by multiply is floor(x / den) for every den >= 2 tried and
- * x at the edges (0, multiples of den and their neighbours, UINT64_MAX). */
+ * x at the edges (0, multiples of den and their neighbours, the largest x
+ * allowed: 2^63 - 1 for the short form, used up to den 2^62, else 2^64 - 1). */
 static void test_division_by_multiply(void)
 {
 	static const uint64_t dens[] = {2, 3, 5, 7, 10, 12, 641, 1000000000, 2399999847u,
 					7475687313u, (1ull << 32) - 1, 1ull << 32, (1ull << 32) + 1,
+					(1ull << 62) - 1, 1ull << 62, (1ull << 62) + 1,
 					(1ull << 63) - 1, 1ull << 63, (1ull << 63) + 1, UINT64_MAX - 1,
 					UINT64_MAX};
 	uint64_t s = 21;
@@ -377,13 +379,15 @@ static void test_division_by_multiply(void)
 		struct conv v;
 		pmtr_conv_init(&v, &k);
 		CU_ASSERT_EQUAL_FATAL(v.den, den);
-		uint64_t q = UINT64_MAX / den;
-		uint64_t xs[] = {0, 1, den - 1, den, den + 1, q * den - 1, q * den, UINT64_MAX - 1,
-				 UINT64_MAX, (q / 2) * den - 1, (q / 2) * den};
+		CU_ASSERT_EQUAL(v.mode, den <= 1ull << 62 ? CONV_SHORT : CONV_FULL);
+		uint64_t xmax = v.mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
+		uint64_t q = xmax / den;
+		uint64_t xs[] = {0, 1, den - 1, den, den + 1, q * den - 1, q * den, xmax - 1,
+				 xmax, (q / 2) * den - 1, (q / 2) * den};
 		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
-			bad += pmtr_div(&v, xs[i]) != xs[i] / den;
+			bad += xs[i] <= xmax && pmtr_div(&v, xs[i]) != xs[i] / den;
 		for (int i = 0; i < 2000; i++) {
-			uint64_t x = rnd(&s) >> (rnd(&s) % 64);
+			uint64_t x = (rnd(&s) >> (rnd(&s) % 64)) & xmax;
 			bad += pmtr_div(&v, x) != x / den;
 		}
 	}

@@ -55,8 +55,9 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 		unsigned l = v->den >= 2 ? 64 - (unsigned)__builtin_clzll(v->den - 1) : 0;
 		if (v->r == 0) {
 			v->mode = CONV_WHOLE;
-		} else if (v->den <= 1ull << 62) {
-			/* magic = ceil(2^(63+l) / den) < 2^64 and e = magic *
+		} else if (v->den <= 1ull << 62 && v->q == 0) {
+			/* Less than a ns per tick (a TSC): no whole part.
+			 * magic = ceil(2^(63+l) / den) < 2^64 and e = magic *
 			 * den - 2^(63+l) < den <= 2^l: for x < 2^63, x * e <
 			 * 2^(63+l), so x * magic / 2^(63+l) is x / den plus
 			 * less than 1/den, and floor(x / den) is
@@ -166,7 +167,9 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 static inline __attribute__((always_inline)) int64_t conv_fast(const struct conv *v, uint64_t ts,
 							       const int mode)
 {
-	uint64_t t = v->fc + ts * v->fq;
+	uint64_t t = v->fc;
+	if (mode != CONV_SHORT) /* CONV_SHORT: fq is 0 */
+		t += ts * v->fq;
 	if (mode != CONV_WHOLE)
 		t += div_den(v, v->fr0 + ts * v->fr, mode);
 	return (int64_t)t;

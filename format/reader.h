@@ -34,8 +34,9 @@ struct rstream {
  * in arithmetic mod 2^64, equal to pmt_clock_to_ns (the range keeps every
  * true intermediate within 64 bits). The division is a multiply-high: mode
  * CONV_WHOLE has no fraction (fr == 0: clocks in ns, fq == 1, or no
- * mapping), CONV_SHORT a multiply and a shift (den <= 2^62; the range keeps
- * fr0 + ts*fr below 2^63), CONV_FULL a multiply and three more steps.
+ * mapping), CONV_SHORT no whole part (fq == 0: less than a ns per tick) and
+ * a multiply and a shift (den <= 2^62; the range keeps fr0 + ts*fr below
+ * 2^63), CONV_FULL a multiply and three more steps.
  */
 enum { CONV_WHOLE, CONV_SHORT, CONV_FULL };
 

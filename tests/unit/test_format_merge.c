@@ -361,7 +361,8 @@ static void test_conv_edges_any_order(void)
 
 /* The division by multiply is floor(x / den) for every den >= 2 tried and
  * x at the edges (0, multiples of den and their neighbours, the largest x
- * allowed: 2^63 - 1 for the short form, used up to den 2^62, else 2^64 - 1). */
+ * allowed: 2^63 - 1 for the short form, used up to den 2^62, else 2^64 - 1).
+ * The clock 1/den ns per tick has no whole part: the short form when it can. */
 static void test_division_by_multiply(void)
 {
 	static const uint64_t dens[] = {2, 3, 5, 7, 10, 12, 641, 1000000000, 2399999847u,
@@ -379,7 +380,7 @@ static void test_division_by_multiply(void)
 		struct conv v;
 		pmtr_conv_init(&v, &k);
 		CU_ASSERT_EQUAL_FATAL(v.den, den);
-		CU_ASSERT_EQUAL(v.mode, den <= 1ull << 62 ? CONV_SHORT : CONV_FULL);
+		CU_ASSERT_EQUAL(v.mode, den <= 1ull << 62 ? CONV_SHORT : CONV_FULL); /* 1/den ns */
 		uint64_t xmax = v.mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
 		uint64_t q = xmax / den;
 		uint64_t xs[] = {0, 1, den - 1, den, den + 1, q * den - 1, q * den, xmax - 1,

@@ -697,7 +697,7 @@ struct pmt_cursor {
 				     the winners of its two subtrees; win[K..]
 				     and win[2K..] are scratch for tt_build   */
 	struct scur *top;         /* the overall winner (the next event's), or
-				     &none                                    */
+				     &none; while a stream is pending, it is */
 	size_t K;                 /* leaves: a power of two >= n */
 	struct scur none;         /* after every event: key INT64_MAX, stream
 				     INT_MAX (a real key INT64_MAX still wins:
@@ -1057,7 +1057,6 @@ static inline struct scur *tt_replay(pmt_cursor *c, size_t j, struct scur *x)
 			x = y;
 		}
 	}
-	c->top = x;
 	return x;
 }
 
@@ -1244,12 +1243,12 @@ static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c
 		c->pending = NULL;
 		if (s->cur < s->end) {
 			s->key = s->cur->time_ns;
-			tt_replay(c, s->leaf, s);
+			c->top = tt_replay(c, s->leaf, s);
 		} else {
 			e = refill(c, s);
 			if (e < 0)
 				goto fail;
-			tt_replay(c, s->leaf, e ? s : &c->none);
+			c->top = tt_replay(c, s->leaf, e ? s : &c->none);
 		}
 	} else if (!c->started) {
 		if ((e = start(c)) < 0)

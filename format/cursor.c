@@ -924,58 +924,67 @@ static void loader_free(pmt_cursor *c)
 }
 
 /*
+ * The batch's last time is past the fast range: from the first event past
+ * it on, convert each with the checks (rebasing as needed). The events
+ * before it were right, and ts never decreases within the batch.
+ */
+static __attribute__((noinline)) void conv_fixup(struct scur *s, uint32_t n)
+{
+	struct conv *v = &s->conv;
+	struct pmt_event *ev = s->ev;
+	uint32_t i = 0;
+	while (i < n && ev[i].ts <= v->tsmax)
+		i++;
+	for (; i < n; i++)
+		ev[i].time_ns = ev[i].ts <= v->tsmax ? conv_any(v, ev[i].ts) : conv_slow(v, ev[i].ts);
+}
+
+/*
  * Decodes up to max records of the current chunk into s->ev and converts
  * their times; stops early on damage (*e, *why) or after a string that
  * leaves the arena no room for another. The decoder runs on a copy in
  * locals (no memory traffic per field), without bounds checks while a
  * record starts SAFE bytes before the end. Its ts never decreases from the
- * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
- * alone says the fast formula holds. mode: the clock's (conv.mode).
+ * chunk's first_ts, where the conversion's base point is, so the fast
+ * formula holds for the whole batch when it holds for its last event: the
+ * times are computed unchecked (modular arithmetic, no undefined result)
+ * and fixed up in the rare other case. mode: the clock's (conv.mode).
  */
 static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
 								   int *e, const char **why,
 								   const int mode)
 {
 	struct dec l = s->d;
-	struct conv cv = s->conv; /* a copy in registers; s->conv after rebases */
+	const struct conv cv = s->conv; /* a copy in registers */
 	struct pmt_event *ev = s->ev, *ev_end = s->ev + max;
 	const uint8_t *safe_end = l.end - l.p > SAFE ? l.end - SAFE : l.p;
 	int r = 0;
-#define CONVERT()                                                                  \
-	do {                                                                       \
-		uint64_t ts = l.ts;                                                \
-		if (ts <= cv.tsmax) {                                              \
-			ev->time_ns = conv_fast(&cv, ts, mode);                    \
-		} else {                                                           \
-			ev->time_ns = conv_slow(&s->conv, ts);                     \
-			cv = s->conv;                                              \
-		}                                                                  \
-	} while (0)
 	/* r: 0 (the common case, tested once), 1 (the arena is full: the
 	 * batch ends after this event), <0 (damage). */
 	while (ev < ev_end && l.p < safe_end) {
 		if (__builtin_expect((r = dec_next(&l, ev, why, 1)) != 0, 0))
 			goto rare;
-		CONVERT();
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
 		ev++;
 	}
 	while (ev < ev_end) {
 		if (__builtin_expect((r = dec_next(&l, ev, why, 0)) != 0, 0))
 			goto rare;
-		CONVERT();
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
 		ev++;
 	}
 	goto out;
 rare:
 	if (r > 0) {
-		CONVERT();
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
 		ev++;
 		r = 0;
 	}
-#undef CONVERT
 out:
 	*e = r;
 	uint32_t n = (uint32_t)(ev - s->ev);
+	if (n && ev[-1].ts > cv.tsmax)
+		conv_fixup(s, n);
 	l.left -= n;
 	s->d = l;
 	return n;

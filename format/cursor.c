@@ -105,8 +105,8 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 /* Fast range base_ts..base_ts + blim with time_ns = B + k*q + floor((rem +
  * k*r) / den), B = ref_base_ns + base_off, k = ts - base_ts: the formula of
  * struct conv after moving the base terms into the constants. fq and fr
- * are the clock's q and r at every base (the decode loop is specialized on
- * fr per batch, across rebases). */
+ * are the clock's q and r at every base, as the decode loop is specialized
+ * on the clock's mode. */
 static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t rem)
 {
 	uint64_t ts = v->base_ts;
@@ -146,9 +146,10 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 		m += v->den;
 	v->base_rem = (uint64_t)m;
 	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
-	 * within 64 bits (63 for the short division); the offset base_off + k*q + floor(...) <= base_off +
-	 * k*(q+1) and B plus it within int64 (no saturation, in either
-	 * order); (ts - raw_base) not wrapping past INT64_MAX. */
+	 * within 64 bits (63 for the short division); the offset base_off +
+	 * k*q + floor(...) <= base_off + k*(q+1) and B plus it within int64
+	 * (no saturation, in either order); (ts - raw_base) not wrapping past
+	 * INT64_MAX. */
 	uint64_t xmax = v->mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
 	uint64_t lim = v->r ? (xmax - (v->den - 1)) / v->r : UINT64_MAX;
 	uint64_t room = (uint64_t)INT64_MAX - (uint64_t)v->base_off;
@@ -705,7 +706,7 @@ struct pmt_cursor {
 	struct scur *pending;     /* handed out last: advance on the next call */
 	int64_t lim;              /* pending stays the winner while its next
 				     key is below lim (its runner-up: the
-				     earliest of the siblings along its path,
+				     earliest of the losers along its path,
 				     which do not move while it wins);
 				     INT64_MIN: not known, replay            */
 	const struct scur *rerun; /* the last stream that won again after a

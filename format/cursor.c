@@ -4,9 +4,9 @@
  * pmt_reader_check.
  *
  * Hot path: one decoded event per stream lives in the cursor; the merged
- * cursor keeps the streams in a tournament (winner) tree keyed by (time_ns,
+ * cursor keeps the streams in a tournament tree of losers keyed by (time_ns,
  * stream): taking an event replays one leaf-to-root path, one comparison per
- * level and no branch on the outcome (a binary heap needs two comparisons
+ * level against the loser stored there (a binary heap needs two comparisons
  * per level, and with many CPUs most events move its root). While the winner
  * stays ahead of its runner-up (a run, as on one busy CPU) its events go out
  * with one comparison each and no replay. A stream advances only on the
@@ -51,14 +51,28 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 		v->den = c->mult_den / g;
 		v->q = v->num / v->den;
 		v->r = v->num % v->den;
-		if (v->den >= 2) {
-			/* Division by an invariant integer (Granlund and
-			 * Montgomery 1994, fig. 4.1): with l = ceil(log2 den),
-			 * magic = floor(2^64 (2^l - den) / den) + 1 < 2^64, and
-			 * t = mulhi(x, magic), floor(x / den) is
-			 * (t + (x - t) / 2) >> (l - 1) for every 64-bit x. */
-			unsigned l = 64 - (unsigned)__builtin_clzll(v->den - 1);
+		/* Division by an invariant integer, l = ceil(log2 den). */
+		unsigned l = v->den >= 2 ? 64 - (unsigned)__builtin_clzll(v->den - 1) : 0;
+		if (v->r == 0) {
+			v->mode = CONV_WHOLE;
+		} else if (v->den <= 1ull << 62 && v->q == 0) {
+			/* Less than a ns per tick (a TSC): no whole part.
+			 * magic = ceil(2^(63+l) / den) < 2^64 and e = magic *
+			 * den - 2^(63+l) < den <= 2^l: for x < 2^63, x * e <
+			 * 2^(63+l), so x * magic / 2^(63+l) is x / den plus
+			 * less than 1/den, and floor(x / den) is
+			 * mulhi(x, magic) >> (l - 1). */
+			unsigned __int128 t = (unsigned __int128)1 << (63 + l);
+			v->mode = CONV_SHORT;
+			v->magic = (uint64_t)(t / v->den) + (t % v->den != 0);
+			v->shift = l - 1;
+		} else {
+			/* Granlund and Montgomery 1994, fig. 4.1: magic =
+			 * floor(2^64 (2^l - den) / den) + 1 < 2^64, t =
+			 * mulhi(x, magic); floor(x / den) is (t + (x - t) / 2)
+			 * >> (l - 1) for every 64-bit x. */
 			unsigned __int128 top = ((unsigned __int128)1 << l) - v->den;
+			v->mode = CONV_FULL;
 			v->magic = (uint64_t)((top << 64) / v->den + 1);
 			v->shift = l - 1;
 		}
@@ -66,16 +80,18 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c)
 	pmtr_conv_rebase(v, 0);
 }
 
-uint64_t pmtr_div(const struct conv *v, uint64_t x)
+static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x,
+							      const int mode)
 {
 	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
+	if (mode == CONV_SHORT)
+		return t >> v->shift;
 	return (t + ((x - t) >> 1)) >> v->shift;
 }
 
-static inline __attribute__((always_inline)) uint64_t div_den(const struct conv *v, uint64_t x)
+uint64_t pmtr_div(const struct conv *v, uint64_t x)
 {
-	uint64_t t = (uint64_t)(((unsigned __int128)x * v->magic) >> 64);
-	return (t + ((x - t) >> 1)) >> v->shift;
+	return v->mode == CONV_SHORT ? div_den(v, x, CONV_SHORT) : div_den(v, x, CONV_FULL);
 }
 
 static inline int64_t add_base(const struct conv *v, int64_t off)
@@ -89,8 +105,8 @@ static inline int64_t add_base(const struct conv *v, int64_t off)
 /* Fast range base_ts..base_ts + blim with time_ns = B + k*q + floor((rem +
  * k*r) / den), B = ref_base_ns + base_off, k = ts - base_ts: the formula of
  * struct conv after moving the base terms into the constants. fq and fr
- * are the clock's q and r at every base (the decode loop is specialized on
- * fr per batch, across rebases). */
+ * are the clock's q and r at every base, as the decode loop is specialized
+ * on the clock's mode. */
 static void conv_set(struct conv *v, uint64_t blim, int64_t b, uint64_t rem)
 {
 	uint64_t ts = v->base_ts;
@@ -130,10 +146,12 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 		m += v->den;
 	v->base_rem = (uint64_t)m;
 	/* Steps k <= blim keep every intermediate in range: base_rem + k*r
-	 * within 64 bits; the offset base_off + k*q + floor(...) <= base_off +
-	 * k*(q+1) and B plus it within int64 (no saturation, in either
-	 * order); (ts - raw_base) not wrapping past INT64_MAX. */
-	uint64_t lim = v->r ? (UINT64_MAX - v->den) / v->r : UINT64_MAX;
+	 * within 64 bits (63 for the short division); the offset base_off +
+	 * k*q + floor(...) <= base_off + k*(q+1) and B plus it within int64
+	 * (no saturation, in either order); (ts - raw_base) not wrapping past
+	 * INT64_MAX. */
+	uint64_t xmax = v->mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
+	uint64_t lim = v->r ? (xmax - (v->den - 1)) / v->r : UINT64_MAX;
 	uint64_t room = (uint64_t)INT64_MAX - (uint64_t)v->base_off;
 	uint64_t room2 = (uint64_t)INT64_MAX - (uint64_t)b;
 	if (room2 < room)
@@ -146,22 +164,35 @@ void pmtr_conv_rebase(struct conv *v, uint64_t ts)
 	conv_set(v, blim, b, v->base_rem);
 }
 
-/* The formula of struct conv; frac: fr may be nonzero (else 0, no
- * division). */
+/* The formula of struct conv, for v->mode (a constant where inlined). */
 static inline __attribute__((always_inline)) int64_t conv_fast(const struct conv *v, uint64_t ts,
-							       int frac)
+							       const int mode)
 {
-	uint64_t t = v->fc + ts * v->fq;
-	if (frac)
-		t += div_den(v, v->fr0 + ts * v->fr);
+	uint64_t t = v->fc;
+	if (mode != CONV_SHORT) /* CONV_SHORT: fq is 0 */
+		t += ts * v->fq;
+	if (mode != CONV_WHOLE)
+		t += div_den(v, v->fr0 + ts * v->fr, mode);
 	return (int64_t)t;
+}
+
+static inline __attribute__((always_inline)) int64_t conv_any(const struct conv *v, uint64_t ts)
+{
+	switch (v->mode) {
+	case CONV_WHOLE:
+		return conv_fast(v, ts, CONV_WHOLE);
+	case CONV_SHORT:
+		return conv_fast(v, ts, CONV_SHORT);
+	default:
+		return conv_fast(v, ts, CONV_FULL);
+	}
 }
 
 /* Out of the fast range: rebase there (then k = 0). */
 static __attribute__((noinline)) int64_t conv_slow(struct conv *v, uint64_t ts)
 {
 	pmtr_conv_rebase(v, ts);
-	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
+	return conv_any(v, ts);
 }
 
 /*
@@ -175,7 +206,7 @@ static inline __attribute__((always_inline)) int64_t conv_ns(struct conv *v, uin
 {
 	if (ts - v->base_ts > v->blim)
 		return conv_slow(v, ts);
-	return v->fr ? conv_fast(v, ts, 1) : conv_fast(v, ts, 0);
+	return conv_any(v, ts);
 }
 
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts)
@@ -323,6 +354,7 @@ struct dec {
 	struct pmtf_ctx ctx;
 	char *str;                /* string arena: strings of decoded events */
 	size_t strpos;
+	size_t strlim;            /* strpos above it: the arena is full */
 };
 
 static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
@@ -337,83 +369,110 @@ static void dec_start(struct dec *d, const uint8_t *raw, const struct rchunk *c)
 	ctx_reset(&d->ctx);
 }
 
+/*
+ * A record that starts at least SAFE bytes before the chunk's end cannot
+ * read past it in its type, delta and numeric fields (at most 1 + 5 * 10
+ * bytes; strings check their length): decoding it with safe set skips the
+ * per-varint bounds checks, with the same results. The slow helpers take
+ * and return the position (NULL: damaged) so that a decoder copied to
+ * locals stays in registers.
+ */
+#define SAFE 64
+
+/* A varint read by a slow helper: the position after it (NULL: damaged)
+ * and its value, returned in registers. */
+struct vres {
+	const uint8_t *p;
+	uint64_t v;
+};
+
 /* Varints longer than the fast paths below (and damaged ones). */
-static __attribute__((noinline)) int varint_slow(struct dec *d, uint64_t *v)
+static __attribute__((noinline)) struct vres varint_slow(const uint8_t *p, const uint8_t *end)
 {
-	const uint8_t *p = d->p;
 	uint64_t r = 0;
-	for (unsigned shift = 0; p < d->end && shift < 64; shift += 7) {
+	for (unsigned shift = 0; p < end && shift < 64; shift += 7) {
 		uint8_t b = *p++;
 		if (shift == 63 && b > 1)
-			return -1;
+			break;
 		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			d->p = p;
-			return 0;
-		}
+		if (!(b & 0x80))
+			return (struct vres){p, r};
 	}
-	return -1;
+	return (struct vres){NULL, 0};
 }
 
-static inline __attribute__((always_inline)) int get_varint(struct dec *d, uint64_t *v)
+static inline __attribute__((always_inline)) int get_varint(struct dec *d, uint64_t *v,
+							    const int safe)
 {
 	const uint8_t *p = d->p;
-	if (p < d->end && *p < 0x80) {
+	if ((safe || p < d->end) && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
 		return 0;
 	}
-	if (d->end - p >= 2 && p[1] < 0x80) {
+	if ((safe || d->end - p >= 2) && p[1] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
 		d->p = p + 2;
 		return 0;
 	}
 	/* Time deltas between events are mostly 3 or 4 bytes long. */
-	if (d->end - p >= 3 && p[2] < 0x80) {
+	if ((safe || d->end - p >= 3) && p[2] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
 		d->p = p + 3;
 		return 0;
 	}
-	if (d->end - p >= 4 && p[3] < 0x80) {
+	if ((safe || d->end - p >= 4) && p[3] < 0x80) {
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
 		     (uint64_t)(p[2] & 0x7f) << 14 | (uint64_t)p[3] << 21;
 		d->p = p + 4;
 		return 0;
 	}
-	return varint_slow(d, v);
-}
-
-/* 32-bit fields longer than two bytes (rare: tids, CPUs and flags are small). */
-static __attribute__((noinline)) int u32_slow(struct dec *d, uint32_t *v)
-{
-	uint64_t x;
-	if (get_varint(d, &x) || x > UINT32_MAX)
+	struct vres x = varint_slow(p, d->end);
+	if (!x.p)
 		return -1;
-	*v = (uint32_t)x;
+	*v = x.v;
+	d->p = x.p;
 	return 0;
 }
 
-static inline __attribute__((always_inline)) int get_u32(struct dec *d, uint32_t *v)
+/* 32-bit fields longer than two bytes (tids of a busy host, damage). */
+static __attribute__((noinline)) struct vres u32_slow(const uint8_t *p, const uint8_t *end)
+{
+	if (end - p >= 3 && p[0] >= 0x80 && p[1] >= 0x80 && p[2] < 0x80)
+		return (struct vres){p + 3, (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+						    (uint64_t)p[2] << 14};
+	struct vres x = varint_slow(p, end);
+	if (x.v > UINT32_MAX)
+		x.p = NULL;
+	return x;
+}
+
+static inline __attribute__((always_inline)) int get_u32(struct dec *d, uint32_t *v, const int safe)
 {
 	const uint8_t *p = d->p;
-	if (p < d->end && *p < 0x80) {
+	if ((safe || p < d->end) && *p < 0x80) {
 		*v = *p;
 		d->p = p + 1;
 		return 0;
 	}
-	if (d->end - p >= 2 && p[1] < 0x80) {
+	if ((safe || d->end - p >= 2) && p[1] < 0x80) {
 		*v = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
 		d->p = p + 2;
 		return 0;
 	}
-	return u32_slow(d, v);
+	struct vres x = u32_slow(p, d->end);
+	if (!x.p)
+		return -1;
+	*v = (uint32_t)x.v;
+	d->p = x.p;
+	return 0;
 }
 
-static int get_str(struct dec *d, struct pmt_str *s)
+static inline __attribute__((always_inline)) int get_str(struct dec *d, struct pmt_str *s,
+							 const int safe)
 {
 	uint32_t n;
-	if (get_u32(d, &n) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
+	if (get_u32(d, &n, safe) || n > PMT_MAX_STRING || (size_t)(d->end - d->p) < n)
 		return -1;
 	char *dst = d->str + d->strpos;
 	memcpy(dst, d->p, n);
@@ -426,14 +485,18 @@ static int get_str(struct dec *d, struct pmt_str *s)
 }
 
 #define BAD(msg) do { *why = (msg); return PMT_ECORRUPT; } while (0)
-#define U32(dst) do { if (get_u32(d, &(dst))) BAD("varint of at most 32 bits within the chunk expected"); } while (0)
-#define U64(dst) do { if (get_varint(d, &(dst))) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
+#define U32(dst) do { if (get_u32(d, &(dst), safe)) BAD("varint of at most 32 bits within the chunk expected"); } while (0)
+#define U64(dst) do { if (get_varint(d, &(dst), safe)) BAD("varint of at most 64 bits within the chunk expected"); } while (0)
+#define STR(dst) do { if (get_str(d, &(dst), safe)) BAD("string of at most 4096 bytes within the chunk expected"); } while (0)
 
-/* Decodes one record into ev (type, ts and fields). */
+/* Decodes one record into ev (type, ts and fields): 0, or 1 when it was a
+ * string that filled the arena (the batch ends after it), or <0. safe: the
+ * record starts at least SAFE bytes before the end. The caller counts
+ * d->left down for each record decoded. */
 static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct pmt_event *ev,
-								 const char **why)
+								 const char **why, const int safe)
 {
-	if (d->p >= d->end)
+	if (!safe && d->p >= d->end)
 		BAD("record within the chunk's raw size expected");
 	uint8_t t = *d->p++;
 	uint64_t delta;
@@ -506,9 +569,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 		case PMTF_REC_EXEC:
 			ev->type = PMT_EV_EXEC;
 			U32(ev->u.exec.tid);
-			if (get_str(d, &ev->u.exec.comm))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.exec.comm);
+			return d->strpos > d->strlim;
 		case PMTF_REC_EXIT:
 			ev->type = PMT_EV_EXIT;
 			U32(ev->u.exit.tid);
@@ -517,9 +579,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			ev->type = PMT_EV_NAME;
 			U32(ev->u.name.tid);
 			U32(ev->u.name.pid);
-			if (get_str(d, &ev->u.name.comm))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.name.comm);
+			return d->strpos > d->strlim;
 		case PMTF_REC_LOST:
 			ev->type = PMT_EV_LOST;
 			U64(ev->u.lost.count);
@@ -529,9 +590,8 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			break;
 		case PMTF_REC_MARKER:
 			ev->type = PMT_EV_MARKER;
-			if (get_str(d, &ev->u.marker.text))
-				BAD("string of at most 4096 bytes within the chunk expected");
-			break;
+			STR(ev->u.marker.text);
+			return d->strpos > d->strlim;
 		case PMTF_REC_HV:
 			ev->type = PMT_EV_HV;
 			U32(ev->u.hv.kind);
@@ -543,7 +603,6 @@ static inline __attribute__((always_inline)) int dec_next(struct dec *d, struct 
 			BAD("record type byte of a defined record (not reserved) expected");
 		}
 	}
-	d->left--;
 	return 0;
 }
 
@@ -572,11 +631,15 @@ static int dec_end(const struct dec *d, const struct rchunk *c, const char **why
 #define ARENA (16384 + PMT_MAX_STRING + 1)
 
 struct scur {
-	int64_t key;              /* ev[i].time_ns */
+	int64_t key;              /* cur->time_ns (the pending stream's only
+				     when it stops winning: run_break)       */
 	int stream;
 	size_t leaf;              /* its leaf in the cursor's tree (K + index) */
 	struct pmt_event *cur;    /* the stream's next event, in ev */
-	struct pmt_event *end;    /* past the batch's last; cur < end */
+	struct pmt_event *end;    /* past the batch's last; cur < end, but for
+				     the pending stream cur == end once the
+				     hot path stepped onto the sentinel there
+				     (time_ns INT64_MAX: never below lim)    */
 	const struct rstream *rs;
 	size_t ci;                /* next chunk to load (in rs->chunks) */
 	const struct rchunk *ch;  /* chunk being decoded */
@@ -629,10 +692,13 @@ struct pmt_cursor {
 	struct scur *s;
 	struct scur **heap;       /* start/seek: the streams with events, then */
 	size_t nheap;             /* built into the tree (tt_build)            */
-	struct scur **win;        /* tournament tree, 1-based: win[K + i] is
-				     s[i], or &none once it has no more events;
-				     win[j] is the earlier of win[2j] and
-				     win[2j + 1], win[1] the next event's      */
+	struct scur **win;        /* tournament (loser) tree, 1-based: leaf
+				     K + i is s[i]; win[j] (0 < j < K) is the
+				     loser of the match at node j, between
+				     the winners of its two subtrees; win[K..]
+				     and win[2K..] are scratch for tt_build   */
+	struct scur *top;         /* the overall winner (the next event's), or
+				     &none; while a stream is pending, it is */
 	size_t K;                 /* leaves: a power of two >= n */
 	struct scur none;         /* after every event: key INT64_MAX, stream
 				     INT_MAX (a real key INT64_MAX still wins:
@@ -640,7 +706,7 @@ struct pmt_cursor {
 	struct scur *pending;     /* handed out last: advance on the next call */
 	int64_t lim;              /* pending stays the winner while its next
 				     key is below lim (its runner-up: the
-				     earliest of the siblings along its path,
+				     earliest of the losers along its path,
 				     which do not move while it wins);
 				     INT64_MIN: not known, replay            */
 	const struct scur *rerun; /* the last stream that won again after a
@@ -859,27 +925,69 @@ static void loader_free(pmt_cursor *c)
 }
 
 /*
+ * The batch's last time is past the fast range: from the first event past
+ * it on, convert each with the checks (rebasing as needed). The events
+ * before it were right, and ts never decreases within the batch.
+ */
+static __attribute__((noinline)) void conv_fixup(struct scur *s, uint32_t n)
+{
+	struct conv *v = &s->conv;
+	struct pmt_event *ev = s->ev;
+	uint32_t i = 0;
+	while (i < n && ev[i].ts <= v->tsmax)
+		i++;
+	for (; i < n; i++)
+		ev[i].time_ns = ev[i].ts <= v->tsmax ? conv_any(v, ev[i].ts) : conv_slow(v, ev[i].ts);
+}
+
+/*
  * Decodes up to max records of the current chunk into s->ev and converts
- * their times; stops early on damage (*e, *why) or when the string arena
- * could not take another string. The decoder's ts never decreases from the
- * chunk's first_ts, where the conversion's base point is, so ts <= tsmax
- * alone says the fast formula holds. frac: the clock's fr is not 0.
+ * their times; stops early on damage (*e, *why) or after a string that
+ * leaves the arena no room for another. The decoder runs on a copy in
+ * locals (no memory traffic per field), without bounds checks while a
+ * record starts SAFE bytes before the end. Its ts never decreases from the
+ * chunk's first_ts, where the conversion's base point is, so the fast
+ * formula holds for the whole batch when it holds for its last event: the
+ * times are computed unchecked (modular arithmetic, no undefined result)
+ * and fixed up in the rare other case. mode: the clock's (conv.mode).
  */
 static inline __attribute__((always_inline)) uint32_t decode_batch(struct scur *s, uint32_t max,
 								   int *e, const char **why,
-								   const int frac)
+								   const int mode)
 {
-	struct dec *d = &s->d;
-	struct conv *v = &s->conv;
-	struct pmt_event *ev = s->ev;
-	uint32_t n = 0;
-	while (n < max && d->strpos + s->smax <= s->arena) {
-		if ((*e = dec_next(d, &ev[n], why)) != 0)
-			break;
-		uint64_t ts = d->ts;
-		ev[n].time_ns = ts <= v->tsmax ? conv_fast(v, ts, frac) : conv_slow(v, ts);
-		n++;
+	struct dec l = s->d;
+	const struct conv cv = s->conv; /* a copy in registers */
+	struct pmt_event *ev = s->ev, *ev_end = s->ev + max;
+	const uint8_t *safe_end = l.end - l.p > SAFE ? l.end - SAFE : l.p;
+	int r = 0;
+	/* r: 0 (the common case, tested once), 1 (the arena is full: the
+	 * batch ends after this event), <0 (damage). */
+	while (ev < ev_end && l.p < safe_end) {
+		if (__builtin_expect((r = dec_next(&l, ev, why, 1)) != 0, 0))
+			goto rare;
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
+		ev++;
 	}
+	while (ev < ev_end) {
+		if (__builtin_expect((r = dec_next(&l, ev, why, 0)) != 0, 0))
+			goto rare;
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
+		ev++;
+	}
+	goto out;
+rare:
+	if (r > 0) {
+		ev->time_ns = conv_fast(&cv, l.ts, mode);
+		ev++;
+		r = 0;
+	}
+out:
+	*e = r;
+	uint32_t n = (uint32_t)(ev - s->ev);
+	if (n && ev[-1].ts > cv.tsmax)
+		conv_fixup(s, n);
+	l.left -= n;
+	s->d = l;
 	return n;
 }
 
@@ -889,6 +997,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 	pmt_reader *r = c->r;
 	s->cur = s->end = s->ev;
 	s->d.strpos = 0;
+	s->d.strlim = s->arena - s->smax;
 	for (;;) {
 		if (s->d.left == 0) {
 			if (s->ci >= s->rs->nchunks)
@@ -909,10 +1018,17 @@ static int refill(pmt_cursor *c, struct scur *s)
 		uint32_t n, max = d->left < s->cap ? d->left : s->cap;
 		const char *why = NULL;
 		int e = 0;
-		if (s->conv.fr)
-			n = decode_batch(s, max, &e, &why, 1);
-		else
-			n = decode_batch(s, max, &e, &why, 0);
+		switch (s->conv.mode) {
+		case CONV_WHOLE:
+			n = decode_batch(s, max, &e, &why, CONV_WHOLE);
+			break;
+		case CONV_SHORT:
+			n = decode_batch(s, max, &e, &why, CONV_SHORT);
+			break;
+		default:
+			n = decode_batch(s, max, &e, &why, CONV_FULL);
+			break;
+		}
 		if (!e && d->left == 0)
 			e = dec_end(d, s->ch, &why);
 		if (e) {
@@ -925,6 +1041,7 @@ static int refill(pmt_cursor *c, struct scur *s)
 		}
 		if (n) {
 			s->end = ev + n;
+			ev[n].time_ns = INT64_MAX; /* the sentinel */
 			s->key = ev[0].time_ns;
 			return 1;
 		}
@@ -936,30 +1053,46 @@ static inline int before(const struct scur *a, const struct scur *b)
 	return a->key < b->key || (a->key == b->key && a->stream < b->stream);
 }
 
-/* Leaf j now holds x (its stream after the key changed, or &none): replay
- * the path to the root; returns the new winner. */
+/* The winner's leaf j now holds x (its stream after the key changed, or
+ * &none): replay the path to the root against the losers stored there (the
+ * winners of the sibling subtrees, as the old winner beat them); returns
+ * the new winner. Only the winner ever moves, which a loser tree needs. */
 static inline struct scur *tt_replay(pmt_cursor *c, size_t j, struct scur *x)
 {
 	struct scur **w = c->win;
-	w[j] = x;
-	for (; j > 1; j >>= 1) {
-		struct scur *y = w[j ^ 1];
-		x = before(y, x) ? y : x;
-		w[j >> 1] = x;
+	while ((j >>= 1) != 0) {
+		struct scur *y = w[j];
+		if (before(y, x)) {
+			w[j] = x;
+			x = y;
+		}
 	}
 	return x;
 }
 
-/* The tree over the nheap streams listed in heap (the others are out). */
+/* The tree over the nheap streams listed in heap (the others are out):
+ * each node's winner bottom-up (in win[2K + j]), its loser kept at it. */
 static void tt_build(pmt_cursor *c)
 {
 	struct scur **w = c->win;
-	for (size_t i = 0; i < c->K; i++)
-		w[c->K + i] = &c->none;
+	size_t K = c->K;
+	struct scur **wn = w + 2 * K;
+	for (size_t i = 0; i < K; i++)
+		w[K + i] = &c->none;
 	for (size_t k = 0; k < c->nheap; k++)
 		w[c->heap[k]->leaf] = c->heap[k];
-	for (size_t j = c->K; j-- > 1;)
-		w[j] = before(w[2 * j + 1], w[2 * j]) ? w[2 * j + 1] : w[2 * j];
+	for (size_t j = K; j-- > 1;) {
+		struct scur *a = 2 * j >= K ? w[2 * j] : wn[2 * j];
+		struct scur *b = 2 * j + 1 >= K ? w[2 * j + 1] : wn[2 * j + 1];
+		if (before(b, a)) {
+			wn[j] = b;
+			w[j] = a;
+		} else {
+			wn[j] = a;
+			w[j] = b;
+		}
+	}
+	c->top = K > 1 ? wn[1] : w[1];
 }
 
 static void sc_reset(struct scur *s)
@@ -998,14 +1131,15 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 	c->heap = calloc(n ? n : 1, sizeof(*c->heap));
 	for (c->K = 1; c->K < n; c->K *= 2)
 		;
-	c->win = malloc(2 * c->K * sizeof(*c->win));
+	c->win = malloc(3 * c->K * sizeof(*c->win));
 	if (!c->s || !c->heap || !c->win)
 		goto nomem;
 	c->none.key = INT64_MAX;
 	c->none.stream = INT_MAX;
 	c->lim = INT64_MIN;
-	for (size_t j = 0; j < 2 * c->K; j++)
+	for (size_t j = 0; j < 3 * c->K; j++)
 		c->win[j] = &c->none; /* empty until start or seek */
+	c->top = &c->none;
 	for (size_t i = 0; i < r->info.nstreams; i++) {
 		if (!(single >= 0 ? (int)i == single : (!want || want[i])))
 			continue;
@@ -1021,11 +1155,11 @@ static pmt_cursor *cursor_new(pmt_reader *r, const uint8_t *want, int single, in
 		s->cap = nev < BATCH ? (uint32_t)(nev ? nev : 1) : BATCH;
 		s->smax = (max_raw < PMT_MAX_STRING ? max_raw : PMT_MAX_STRING) + 1;
 		s->arena = (max_raw < ARENA - (PMT_MAX_STRING + 1) ? max_raw : ARENA - (PMT_MAX_STRING + 1)) + s->smax;
-		s->ev = calloc(s->cap, sizeof(*s->ev));
+		s->ev = calloc(s->cap + 1, sizeof(*s->ev)); /* and a sentinel */
 		s->d.str = malloc(s->arena);
 		if (!s->ev || !s->d.str)
 			goto nomem;
-		for (uint32_t k = 0; k < s->cap; k++) {
+		for (uint32_t k = 0; k <= s->cap; k++) {
 			s->ev[k].level = r->streams[i].level;
 			s->ev[k].cpu = r->streams[i].cpu;
 		}
@@ -1082,7 +1216,7 @@ static int start(pmt_cursor *c)
 
 /*
  * The key below which winner p (pending, so the tree is settled) keeps
- * winning while only it moves: the runner-up is the earliest of the siblings
+ * winning while only it moves: the runner-up is the earliest of the losers
  * along its path (each lost to p once and none of them moves until p loses).
  * A tie goes to the smaller stream: p keeps a tie only if its stream is.
  * Saturates to INT64_MAX, which only costs a replay at that key.
@@ -1091,8 +1225,8 @@ static inline int64_t run_limit(const pmt_cursor *c, const struct scur *p)
 {
 	struct scur *const *w = c->win;
 	const struct scur *m = &c->none;
-	for (size_t j = p->leaf; j > 1; j >>= 1) {
-		const struct scur *y = w[j ^ 1];
+	for (size_t j = p->leaf >> 1; j != 0; j >>= 1) {
+		const struct scur *y = w[j];
 		m = before(y, m) ? y : m;
 	}
 	if (p->stream < m->stream)
@@ -1115,15 +1249,16 @@ static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c
 		goto fail;
 	struct scur *s = c->pending;
 	if (s) {
+		/* Its cur was advanced by the hot path (onto the sentinel). */
 		c->pending = NULL;
-		if (++s->cur < s->end) {
+		if (s->cur < s->end) {
 			s->key = s->cur->time_ns;
-			tt_replay(c, s->leaf, s);
+			c->top = tt_replay(c, s->leaf, s);
 		} else {
 			e = refill(c, s);
 			if (e < 0)
 				goto fail;
-			tt_replay(c, s->leaf, e ? s : &c->none);
+			c->top = tt_replay(c, s->leaf, e ? s : &c->none);
 		}
 	} else if (!c->started) {
 		if ((e = start(c)) < 0)
@@ -1131,9 +1266,9 @@ static __attribute__((noinline)) const struct pmt_event *next_slow(pmt_cursor *c
 	}
 	if (err)
 		*err = 0;
-	if (c->win[1] == &c->none)
+	if (c->top == &c->none)
 		return NULL;
-	s = c->pending = c->win[1];
+	s = c->pending = c->top;
 	c->lim = run_limit(c, s);
 	return s->cur;
 fail:
@@ -1143,11 +1278,16 @@ fail:
 	return NULL;
 }
 
-/* The pending stream p's next key (already in p->key) is not below the
- * limit: replay its path; if it still wins, maybe learn its new limit.
- * Apart from the hot path, which then needs no stack frame (a tail call). */
-static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p)
+/* The pending stream p stepped onto an event whose key is not below the
+ * limit, or onto the sentinel at its batch's end: replay its path; if it
+ * still wins, maybe learn its new limit. Apart from the hot path, which
+ * then needs no stack frame (a tail call). */
+static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c, struct scur *p,
+								    int64_t key, int *err)
 {
+	if (p->cur == p->end)
+		return next_slow(c, err);
+	p->key = key;
 	struct scur *x = tt_replay(c, p->leaf, p);
 	c->pending = x;
 	if (x != p) {
@@ -1164,18 +1304,18 @@ static __attribute__((noinline)) const struct pmt_event *run_break(pmt_cursor *c
 
 const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 {
-	/* Fast path: the stream handed out last has more decoded events (a
-	 * pending stream implies no error). While its keys stay below the
-	 * runner-up's (a run: one busy CPU) the tree needs no change. */
+	/* Fast path: the stream handed out last steps to its next decoded
+	 * event (a pending stream implies no error). While its keys stay below
+	 * the runner-up's (a run: one busy CPU) the tree needs no change; the
+	 * batch's end is a sentinel key that always breaks the run. */
 	struct scur *p;
-	if (c && (p = c->pending) != NULL && p->cur + 1 < p->end) {
+	if (c && (p = c->pending) != NULL) {
 		const struct pmt_event *ev = ++p->cur;
 		int64_t key = ev->time_ns;
-		p->key = key;
 		if (err)
 			*err = 0;
 		if (key >= c->lim)
-			return run_break(c, p);
+			return run_break(c, p, key, err);
 		return ev;
 	}
 	return next_slow(c, err);
@@ -1262,8 +1402,9 @@ int64_t pmt_reader_check(pmt_reader *r)
 			continue;
 		dec_start(d, b.raw, c);
 		const char *why = NULL;
-		while (d->left && (d->strpos = 0, !(e = dec_next(d, &ev, &why))))
-			;
+		d->strlim = SIZE_MAX;
+		while (d->left && (d->strpos = 0, !(e = dec_next(d, &ev, &why, 0))))
+			d->left--;
 		if (!e)
 			e = dec_end(d, c, &why);
 		if (e)

@@ -32,15 +32,21 @@ struct rstream {
  * base_ts <= ts <= tsmax (the fast range, never empty: it holds base_ts),
  *   time_ns = fc + ts*fq + floor((fr0 + ts*fr) / den)
  * in arithmetic mod 2^64, equal to pmt_clock_to_ns (the range keeps every
- * true intermediate within 64 bits). fr == 0 skips the division: clocks
- * in ns (fq == 1: the identity plus a constant), or no mapping.
+ * true intermediate within 64 bits). The division is a multiply-high: mode
+ * CONV_WHOLE has no fraction (fr == 0: clocks in ns, fq == 1, or no
+ * mapping), CONV_SHORT no whole part (fq == 0: less than a ns per tick) and
+ * a multiply and a shift (den <= 2^62; the range keeps fr0 + ts*fr below
+ * 2^63), CONV_FULL a multiply and three more steps.
  */
+enum { CONV_WHOLE, CONV_SHORT, CONV_FULL };
+
 struct conv {
 	const struct pmt_clock *c;
 	uint64_t num, den;      /* the mapping reduced by their gcd (0: none) */
 	uint64_t q, r;          /* num = q * den + r */
-	uint64_t magic;         /* den >= 2: floor(x / den) for every 64-bit x */
-	unsigned shift;         /* is mulhi(x, magic) and a shift (pmtr_div)  */
+	int mode;               /* CONV_*: fixed per clock */
+	uint64_t magic;         /* floor(x / den) from mulhi(x, magic) and */
+	unsigned shift;         /* a shift (pmtr_div)                      */
 	uint64_t base_ts;       /* raw value of the base point */
 	int64_t base_off;       /* floor((base_ts - raw_base) * num / den) */
 	uint64_t base_rem;      /* (base_ts - raw_base) * num mod den */
@@ -81,7 +87,7 @@ void pmtr_conv_init(struct conv *v, const struct pmt_clock *c);
 void pmtr_conv_rebase(struct conv *v, uint64_t ts);
 /* pmt_clock_to_ns(c, ts), rebasing when ts is out of the fast range. */
 int64_t pmtr_conv_ns(struct conv *v, uint64_t ts);
-/* floor(x / v->den) by the multiply (den >= 2). */
+/* floor(x / v->den) by the multiply (r != 0; x < 2^63 if CONV_SHORT). */
 uint64_t pmtr_div(const struct conv *v, uint64_t x);
 
 /* Chunk loading and decoding, shared by cursors and check. */

@@ -360,11 +360,14 @@ static void test_conv_edges_any_order(void)
 }
 
 /* The division by multiply is floor(x / den) for every den >= 2 tried and
- * x at the edges (0, multiples of den and their neighbours, UINT64_MAX). */
+ * x at the edges (0, multiples of den and their neighbours, the largest x
+ * allowed: 2^63 - 1 for the short form, used up to den 2^62, else 2^64 - 1).
+ * The clock 1/den ns per tick has no whole part: the short form when it can. */
 static void test_division_by_multiply(void)
 {
 	static const uint64_t dens[] = {2, 3, 5, 7, 10, 12, 641, 1000000000, 2399999847u,
 					7475687313u, (1ull << 32) - 1, 1ull << 32, (1ull << 32) + 1,
+					(1ull << 62) - 1, 1ull << 62, (1ull << 62) + 1,
 					(1ull << 63) - 1, 1ull << 63, (1ull << 63) + 1, UINT64_MAX - 1,
 					UINT64_MAX};
 	uint64_t s = 21;
@@ -377,17 +380,136 @@ static void test_division_by_multiply(void)
 		struct conv v;
 		pmtr_conv_init(&v, &k);
 		CU_ASSERT_EQUAL_FATAL(v.den, den);
-		uint64_t q = UINT64_MAX / den;
-		uint64_t xs[] = {0, 1, den - 1, den, den + 1, q * den - 1, q * den, UINT64_MAX - 1,
-				 UINT64_MAX, (q / 2) * den - 1, (q / 2) * den};
+		CU_ASSERT_EQUAL(v.mode, den <= 1ull << 62 ? CONV_SHORT : CONV_FULL); /* 1/den ns */
+		uint64_t xmax = v.mode == CONV_SHORT ? (1ull << 63) - 1 : UINT64_MAX;
+		uint64_t q = xmax / den;
+		uint64_t xs[] = {0, 1, den - 1, den, den + 1, q * den - 1, q * den, xmax - 1,
+				 xmax, (q / 2) * den - 1, (q / 2) * den};
 		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
-			bad += pmtr_div(&v, xs[i]) != xs[i] / den;
+			bad += xs[i] <= xmax && pmtr_div(&v, xs[i]) != xs[i] / den;
 		for (int i = 0; i < 2000; i++) {
-			uint64_t x = rnd(&s) >> (rnd(&s) % 64);
+			uint64_t x = (rnd(&s) >> (rnd(&s) % 64)) & xmax;
 			bad += pmtr_div(&v, x) != x / den;
 		}
 	}
 	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/*
+ * A damaged record in the middle of a chunk, read tolerantly: the batches of
+ * the chunk before the one holding it are handed out (batches of 256
+ * records), the rest of the chunk is dropped, the damage is reported once at
+ * that record; the merge is still the reference's, with or without the
+ * loader. Uncompressed records of 3 bytes (exit, delta 1, tid < 128) put
+ * record i at payload byte 3i; the checksums and the index's copy of the
+ * header are fixed so that only the record is wrong.
+ */
+static void test_damaged_record_tolerant(void)
+{
+	static struct pmt_event ev[1300];
+	size_t n = 0;
+	for (uint32_t i = 0; i < 1000; i++) {
+		memset(&ev[n], 0, sizeof(ev[n]));
+		ev[n].type = PMT_EV_EXIT;
+		ev[n].cpu = 0;
+		ev[n].ts = 1000 + i;
+		ev[n].u.exit.tid = i % 100;
+		n++;
+		if (i % 10 == 3) {
+			memset(&ev[n], 0, sizeof(ev[n]));
+			ev[n].type = PMT_EV_EXIT;
+			ev[n].cpu = 1;
+			ev[n].ts = 1000 + i; /* ties with stream 0 */
+			ev[n].u.exit.tid = 7;
+			n++;
+		}
+	}
+	int err;
+	struct membuf m = {0};
+	struct pmt_writer_opts o = {.codec = PMT_CODEC_NONE};
+	pmt_writer *w = pmt_writer_open_cb(mem_write, &m, &o, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct pmt_clock k = {.name = "mono", .mult_num = 1, .mult_den = 1};
+	struct pmt_level l = {.kind = PMT_LEVEL_HOST, .name = "host", .ncpus = 2, .guest_id = -1};
+	pmt_writer_add_clock(w, &k);
+	pmt_writer_add_level(w, &l);
+	CU_ASSERT_EQUAL_FATAL(pmt_writer_begin(w), 0);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(pmt_writer_append(w, &ev[i]), 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_writer_close(w), 0);
+
+	/* Stream 0's chunk (CPU 0, 1000 records), its record 700. */
+	uint8_t *h = NULL;
+	for (size_t off = 0; off + PMTF_CHUNK_HDR <= m.len; off++)
+		if (rd32(m.p + off) == PMTF_TAG_CHUNK && rd32(m.p + off + 8) == 0 &&
+		    rd32(m.p + off + 12) == 1000) {
+			h = m.p + off;
+			break;
+		}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	uint8_t *pay = h + PMTF_CHUNK_HDR;
+	CU_ASSERT_EQUAL_FATAL(rd32(h + 32), 3000); /* raw bytes: 3 per record */
+	CU_ASSERT_EQUAL_FATAL(pay[3 * 700], PMTF_REC_EXIT);
+	CU_ASSERT_EQUAL_FATAL(pay[3 * 700 + 2], 0);
+	pay[3 * 700] = 0x0f; /* a reserved record type */
+	wr32(h + 40, pmtf_crc32(pay, rd32(h + 36)));
+	wr32(h + 60, pmtf_crc32(h, 60));
+	uint8_t *ix = NULL;
+	for (size_t off = m.len - PMTF_TRAILER; off-- > 0;)
+		if (rd32(m.p + off) == PMTF_TAG_INDEX) {
+			ix = m.p + off;
+			break;
+		}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ix);
+	uint8_t *body = ix + PMTF_INDEX_HDR, *ents = body + 8 * rd64(ix + 8);
+	int fixed = 0;
+	for (uint64_t i = 0; i < rd64(ix + 16); i++)
+		if (rd64(ents + i * PMTF_INDEX_ENT) == (uint64_t)(h - m.p)) {
+			memcpy(ents + i * PMTF_INDEX_ENT + 8, h, PMTF_CHUNK_HDR);
+			fixed++;
+		}
+	CU_ASSERT_EQUAL_FATAL(fixed, 1);
+	wr32(ix + 24, pmtf_crc32(body, (size_t)(m.p + m.len - PMTF_TRAILER - body)));
+	wr32(ix + 28, pmtf_crc32(ix, 28));
+
+	for (unsigned flags = PMT_OPEN_TOLERANT; flags <= (PMT_OPEN_TOLERANT | PMT_OPEN_ONE_THREAD);
+	     flags += PMT_OPEN_ONE_THREAD) {
+		pmt_reader *r = pmt_reader_open_cb(mem_read, &m, m.len, flags, &err, NULL, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		CU_ASSERT_EQUAL(pmt_reader_info(r)->ndamage, 0);
+		CU_ASSERT_EQUAL(pmt_reader_info(r)->indexed, 1);
+		size_t bad = 0;
+		/* 512 of stream 0 (two batches), all 100 of stream 1. */
+		CU_ASSERT_EQUAL(check_merge(r, INT64_MIN, &bad), 512 + 100);
+		CU_ASSERT_EQUAL(bad, 0);
+		const struct pmt_info *in = pmt_reader_info(r);
+		CU_ASSERT(in->ndamage >= 1);
+		size_t at700 = 0;
+		for (size_t i = 0; i < in->ndamage; i++) {
+			CU_ASSERT_EQUAL(in->damage[i].offset, (uint64_t)(h - m.p));
+			at700 += strncmp(in->damage[i].what, "record 700 of the chunk: record type byte",
+					 41) == 0;
+		}
+		CU_ASSERT_EQUAL(at700, in->ndamage);
+		pmt_reader_close(r);
+	}
+	/* Not tolerant: the merged cursor stops with an error at that point,
+	 * after the same 512 + 100 - (stream 1's events after it) events. */
+	pmt_reader *r = pmt_reader_open_cb(mem_read, &m, m.len, 0, &err, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
+	size_t got = 0;
+	while (pmt_cursor_next(c, &err))
+		got++;
+	CU_ASSERT_EQUAL(err, PMT_ECORRUPT);
+	/* Up to ts 1511 (stream 0's 512th event) stream 1 had 52 events at or
+	 * before it (i % 10 == 3 for i <= 511, ties go to stream 0 first). */
+	CU_ASSERT_EQUAL(got, 512 + 51);
+	CU_ASSERT_PTR_NULL(pmt_cursor_next(c, &err));
+	CU_ASSERT_EQUAL(err, PMT_ECORRUPT);
+	pmt_cursor_close(c);
+	pmt_reader_close(r);
+	free(m.p);
 }
 
 void pmt_cu_register(void)
@@ -403,4 +525,6 @@ void pmt_cu_register(void)
 		    test_decode_loop_clock_edges);
 	CU_add_test(s, "the conversion equals the formula at edges in any order", test_conv_edges_any_order);
 	CU_add_test(s, "division by multiply is floor division", test_division_by_multiply);
+	CU_add_test(s, "a damaged record mid-chunk: the same batches, damage and merge, tolerant or not",
+		    test_damaged_record_tolerant);
 }

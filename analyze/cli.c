@@ -274,7 +274,7 @@ pmt_reader *cli_open(struct cli *c, const char *path)
 {
 	int err = 0;
 	char msg[256] = "";
-	pmt_reader *r = pmt_reader_open_ex(path, (c->tolerant ? PMT_OPEN_TOLERANT : 0) | (c->one_thread || c->pipelined ? PMT_OPEN_ONE_THREAD : 0), &err, msg, sizeof(msg));
+	pmt_reader *r = pmt_reader_open_ex(path, (c->tolerant ? PMT_OPEN_TOLERANT : 0) | (c->one_thread ? PMT_OPEN_ONE_THREAD : 0), &err, msg, sizeof(msg));
 	if (!r) {
 		if (!strncmp(msg, "offset ", 7)) /* damage: FILE: offset N: what */
 			fprintf(stderr, "%s: %s\n", path, msg);

@@ -41,9 +41,6 @@ struct cli {
 	const char *output;      /* NULL: stdout                                */
 	int tolerant;
 	int one_thread;          /* --one-thread: no reading or loader thread   */
-	int pipelined;           /* set before cli_open by a report whose pass
-				    reads on a thread of its own (feed.h): the
-				    reader then inflates there, no loader     */
 	int progress;            /* 1 when stderr is a terminal and allowed     */
 	/* filters, as given */
 	const char *level_arg;

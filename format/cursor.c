@@ -1321,6 +1321,38 @@ const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err)
 	return next_slow(c, err);
 }
 
+size_t pmt_cursor_next_batch(pmt_cursor *c, const struct pmt_event **ev, size_t max, int *err)
+{
+	size_t n = 0;
+	if (err)
+		*err = 0;
+	while (n < max) {
+		struct scur *p = c ? c->pending : NULL;
+		if (p) {
+			/* a run: the same steps as pmt_cursor_next's fast path */
+			struct pmt_event *x = p->cur + 1;
+			if (x->time_ns < c->lim) {
+				p->cur = x;
+				ev[n++] = x;
+				continue;
+			}
+			/* the pending stream's batch is done: its refill would
+			 * overwrite events already handed out in this batch */
+			if (x == p->end && n)
+				break;
+		}
+		int e = 0;
+		const struct pmt_event *x = pmt_cursor_next(c, &e);
+		if (!x) {
+			if (err)
+				*err = n ? 0 : e; /* an error comes with the next call */
+			break;
+		}
+		ev[n++] = x;
+	}
+	return n;
+}
+
 int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns)
 {
 	if (!c)

@@ -434,6 +434,29 @@ static __attribute__((noinline)) struct eng_entity *ent_new(struct eng *e, uint1
 	return en;
 }
 
+/*
+ * (c's level, tid), looked up first among the two entities last named on c
+ * (switched in, or woken, there): tasks taking turns on a CPU and the tasks
+ * they wake are mostly these. Entities never move, so the pointers stay
+ * good; a tid names one entity per level for the whole trace.
+ */
+static inline __attribute__((always_inline)) struct eng_entity *ent_near(struct eng *e, struct eng_cpu *c,
+									  uint32_t tid)
+{
+	struct eng_entity *en = c->near[0];
+	if (en && en->tid == tid)
+		return en;
+	en = c->near[1];
+	if (!en || en->tid != tid) {
+		en = ent_get(e, c->level, tid);
+		if (!en)
+			return NULL;
+	}
+	c->near[1] = c->near[0];
+	c->near[0] = en;
+	return en;
+}
+
 static void begin(struct eng *e)
 {
 	e->begun = 1;
@@ -692,7 +715,7 @@ static __attribute__((noinline)) void establish_prev(struct eng *e, struct eng_c
 	run_start(e, c, ep, s, sf);
 }
 
-static void on_switch(struct eng *e, struct eng_cpu *c, const struct pmt_event *ev, int64_t t)
+static inline __attribute__((always_inline)) void on_switch(struct eng *e, struct eng_cpu *c, const struct pmt_event *ev, int64_t t)
 {
 	uint32_t P = ev->u.sw.prev_tid, N = ev->u.sw.next_tid;
 	struct eng_entity *ep = NULL;
@@ -730,7 +753,7 @@ static void on_switch(struct eng *e, struct eng_cpu *c, const struct pmt_event *
 	c->cur_tid = N;
 	c->cur = NULL;
 	if (N != PMT_TID_IDLE) {
-		struct eng_entity *en = ent_get(e, ev->level, N);
+		struct eng_entity *en = ent_near(e, c, N);
 		if (!en) {
 			c->mode = ENG_CPU_UNKNOWN;
 			c->cur_tid = ENG_NONE;
@@ -777,12 +800,13 @@ static void on_lost(struct eng *e, struct eng_cpu *c, const struct pmt_event *ev
 	}
 }
 
-static void on_wakeup(struct eng *e, const struct pmt_event *ev, int64_t t)
+static inline __attribute__((always_inline)) void on_wakeup(struct eng *e, struct eng_cpu *c,
+							     const struct pmt_event *ev, int64_t t)
 {
 	uint32_t tid = ev->u.wakeup.tid;
 	if (tid == PMT_TID_IDLE)
 		return;
-	struct eng_entity *en = ent_get(e, ev->level, tid);
+	struct eng_entity *en = ent_near(e, c, tid);
 	if (!en)
 		return;
 	int eff = en->state == ENG_NEW || en->state == ENG_BLOCKED ||
@@ -842,6 +866,19 @@ static int start_pending(const struct eng *e)
 	return 0;
 }
 
+/* Counts of an event of a valid type on c, and c's bound after a loss. */
+static inline __attribute__((always_inline)) void count_event(struct eng *e, struct eng_cpu *c,
+							       const struct pmt_event *ev, int64_t t)
+{
+	e->levels[ev->level].events[ev->type]++;
+	c->events++;
+	if (c->await_bound) {
+		c->bound_ns = t;
+		c->await_bound = 0;
+	}
+	c->last_ns = t;
+}
+
 /* One event (begin() done); inlined into eng_feed and eng_feed_batch. */
 static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev)
 {
@@ -852,24 +889,28 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
 	e->now = t;
 	struct eng_cpu *c = cpu_of(e, ev->level, ev->cpu);
-	if (!c || (unsigned)ev->type - 1u >= PMT_EV_TYPE_MAX_ - 1u) {
+	if (!c) {
 		e->bad_events++;
 		return 0;
 	}
-	e->levels[ev->level].events[ev->type]++;
-	c->events++;
-	if (c->await_bound) {
-		c->bound_ns = t;
-		c->await_bound = 0;
-	}
-	c->last_ns = t;
-	switch (ev->type) {
-	case PMT_EV_SWITCH:
+	/* the two commonest types first, each with its own copy of the
+	 * bookkeeping (one dispatch, no separate check of the type) */
+	if (ev->type == PMT_EV_SWITCH) {
+		count_event(e, c, ev, t);
 		on_switch(e, c, ev, t);
-		break;
-	case PMT_EV_WAKEUP:
-		on_wakeup(e, ev, t);
-		break;
+		goto done;
+	}
+	if (ev->type == PMT_EV_WAKEUP) {
+		count_event(e, c, ev, t);
+		on_wakeup(e, c, ev, t);
+		goto done;
+	}
+	if ((unsigned)ev->type - 1u >= PMT_EV_TYPE_MAX_ - 1u) {
+		e->bad_events++;
+		return 0;
+	}
+	count_event(e, c, ev, t);
+	switch (ev->type) {
 	case PMT_EV_MIGRATE:
 		on_migrate(e, ev, t);
 		break;
@@ -918,6 +959,7 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 	default:
 		break;
 	}
+done:
 	if (e->n_ev)
 		EMIT(e, ev, ev);
 	return 0;
@@ -928,6 +970,16 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 	if (!e->begun)
 		begin(e);
 	return feed_one(e, ev);
+}
+
+size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n)
+{
+	if (!e->begun)
+		begin(e);
+	for (size_t i = 0; i < n; i++)
+		if (feed_one(e, &ev[i]))
+			return i;
+	return n;
 }
 
 size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n)

@@ -157,6 +157,7 @@ struct eng_cpu {
 	uint64_t conflicts;    /* inconsistencies (a missing switch-out) made unknown */
 	int64_t busy_ns, idle_ns, unknown_ns; /* closed CPU intervals so far      */
 	uint8_t no_switch;     /* after eng_finish: no switch was ever seen here   */
+	struct eng_entity *near[2]; /* engine's: the entities last named here   */
 };
 
 /* A level as the engine sees it. */
@@ -316,6 +317,8 @@ int eng_feed(struct eng *e, const struct pmt_event *ev);
 /* eng_feed over ev[0..n): returns how many were applied (n, or the index of
  * the first past the stop time). One call per batch of events. */
 size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n);
+/* The same over an array of events. */
+size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n);
 /* Close every open interval at end_ns (INT64_MIN: the trace end, or the stop
  * time when set and earlier) and call the modules' end. Call once. */
 void eng_finish(struct eng *e, int64_t end_ns);

@@ -1,22 +1,18 @@
 /*
- * feed.h - one pass of a merged cursor's events into an engine (what every
- * engine-based report runs: report.c, twolevel/tlrun.c), on two threads
- * when the machine has two CPUs for it.
+ * feed.h - one pass of a merged cursor's events into an engine: what every
+ * engine-based report runs (report.c, twolevel/tlrun.c).
  *
- * Reading (inflating the chunks, decoding the records and merging the
- * streams: the cursor) and the engine (state machines and report modules)
- * each cost about half of the time per event. With threads = 2 a reading
- * thread runs the cursor and copies each event, with its string, into
- * batches of a short ring; the calling thread feeds the batches to the
- * engine in order. The reader should then be opened with
- * PMT_OPEN_ONE_THREAD, so that the reading thread inflates the chunks itself
- * and the pass uses two threads, not three (cli.h: pipelined). The engine
- * sees exactly the events, in exactly the order, that a loop over
- * pmt_cursor_next gives, so results do not depend on the thread count.
- * Modules and progress callbacks run on the calling thread only.
+ * Events go to the engine in batches (pmt_cursor_next_batch,
+ * eng_feed_batch: a call per batch, not two per event) on the calling
+ * thread; unless the reader was opened with PMT_OPEN_ONE_THREAD
+ * (--one-thread), the cursor's loader thread inflates chunks ahead.
  *
- * Ownership: the cursor belongs to the caller; during eng_pass_run it is
- * used by the reading thread only.
+ * A pipeline with decoding and merging on a thread of their own, the
+ * events copied to the engine's thread in batches, was measured on this
+ * 2-CPU machine: it used twice the CPU time for about the same elapsed
+ * time (the copies cross between the CPUs' caches), so it is not used.
+ *
+ * Ownership: the cursor belongs to the caller.
  */
 #ifndef PMT_FEED_H
 #define PMT_FEED_H
@@ -26,16 +22,11 @@
 #include "analyze/engine/engine.h"
 
 struct eng_pass {
-	int threads;                    /* 2: read on a second thread; else 1 */
-	uint64_t total;                 /* events expected (progress; a short
-					   trace is read on the calling thread) */
+	uint64_t total;                 /* events expected (for progress)      */
 	/* called about every million events with the number fed so far (may be NULL) */
 	void (*progress)(void *ctx, uint64_t fed, uint64_t total);
 	void *ctx;
 };
-
-/* 1 when this process may run on two CPUs (threads = 2 pays off). */
-int eng_pass_can_thread(void);
 
 /*
  * Feed cur's events to e until the end, a read error, or the engine's stop

@@ -41,7 +41,6 @@ static int open_common(struct rep *p, const char *name, const char *usage, int a
 			p->cli.args[1] = t;
 		}
 	}
-	p->cli.pipelined = !p->cli.one_thread && eng_pass_can_thread();
 	p->r = cli_open(&p->cli, p->cli.args[0]);
 	if (!p->r) {
 		cli_release(&p->cli);
@@ -99,7 +98,6 @@ int rep_run(struct rep *p)
 		return p->read_err;
 	}
 	struct eng_pass pass = {
-		.threads = p->cli.pipelined ? 2 : 1,
 		.total = p->info->events,
 		.progress = progress_cb,
 		.ctx = &p->cli,

@@ -37,7 +37,6 @@ int tl_drive(struct cli *c, const char *path, pmt_reader *r, struct eng *e, stru
 		return err ? err : PMT_ENOMEM;
 	}
 	struct eng_pass pass = {
-		.threads = c->pipelined ? 2 : 1,
 		.total = pmt_reader_info(r)->events,
 		.progress = progress_cb,
 		.ctx = c,
@@ -61,7 +60,6 @@ int tl_session_run(struct cli *c, const char *path, struct tl_opts *o, const cha
 		   struct tl_session *s)
 {
 	*s = (struct tl_session){ 0 };
-	c->pipelined = !c->one_thread && eng_pass_can_thread();
 	s->r = cli_open(c, path);
 	if (!s->r)
 		return -1;

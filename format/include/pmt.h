@@ -393,6 +393,14 @@ pmt_cursor *pmt_cursor_open_merged(pmt_reader *r, const uint8_t *want, int *err)
  * skipped instead). The event is valid until the next call on c.
  */
 const struct pmt_event *pmt_cursor_next(pmt_cursor *c, int *err);
+/*
+ * The next events, up to max, as pmt_cursor_next would give them one by
+ * one: pointers into ev[0..n); every one stays valid until the next call on
+ * c. Returns n; 0 at the end or on error (*err < 0, as for pmt_cursor_next;
+ * an error met after some events is returned by the following call). One
+ * call per batch: for readers that go through millions of events.
+ */
+size_t pmt_cursor_next_batch(pmt_cursor *c, const struct pmt_event **ev, size_t max, int *err);
 /* Position so that the next event is the first with time_ns >= t (through
  * the index: only chunks that may hold it are read). */
 int pmt_cursor_seek(pmt_cursor *c, int64_t t_ns);

@@ -508,9 +508,84 @@ static void test_damaged_record_tolerant(void)
 	CU_ASSERT_PTR_NULL(pmt_cursor_next(c, &err));
 	CU_ASSERT_EQUAL(err, PMT_ECORRUPT);
 	pmt_cursor_close(c);
+	/* In batches: the same events, then the error on the call after them. */
+	c = pmt_cursor_open_merged(r, NULL, &err);
+	const struct pmt_event *evs[100];
+	size_t kb;
+	got = 0;
+	while ((kb = pmt_cursor_next_batch(c, evs, 100, &err)) > 0) {
+		CU_ASSERT_EQUAL(err, 0);
+		got += kb;
+	}
+	CU_ASSERT_EQUAL(got, 512 + 51);
+	CU_ASSERT_EQUAL(err, PMT_ECORRUPT);
+	pmt_cursor_close(c);
 	pmt_reader_close(r);
 	free(m.p);
 }
+
+/*
+ * pmt_cursor_next_batch against pmt_cursor_next on a second cursor: the
+ * same events in the same order for any batch size, and every pointer of a
+ * batch (strings included) still right after the call, while the next
+ * batch has not been asked for.
+ */
+static void batch_case(uint32_t chunk_bytes, unsigned flags)
+{
+	static struct pmt_event ev[30000];
+	static char names[30000][48];
+	size_t n = runs_and_ties(ev, 30000, 5 + chunk_bytes);
+	for (size_t i = 0; i < n; i += 37) { /* names of many lengths among them */
+		uint32_t tid = ev[i].u.sw.prev_tid;
+		int len = snprintf(names[i], sizeof(names[i]), "%.*s-%zu", (int)(i % 40),
+				   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN", i);
+		ev[i].type = PMT_EV_NAME;
+		ev[i].u.name.tid = tid;
+		ev[i].u.name.pid = tid + 1;
+		ev[i].u.name.comm.s = names[i];
+		ev[i].u.name.comm.len = (uint32_t)len;
+	}
+	struct membuf m = {0};
+	struct pmt_clock k = {.name = "mono", .freq_hz = 1000000000, .mult_num = 1, .mult_den = 1};
+	pmt_reader *r = write_read(&m, &k, 5, ev, n, chunk_bytes, flags);
+	static const size_t sizes[] = { 1, 2, 7, 64, 256, 5000 };
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		int err = 0, eb = 0;
+		pmt_cursor *a = pmt_cursor_open_merged(r, NULL, &err);
+		pmt_cursor *b = pmt_cursor_open_merged(r, NULL, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		const struct pmt_event **evs = calloc(sizes[z], sizeof(*evs));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(evs);
+		size_t got = 0, bad = 0, calls = 0, most = 0, kb;
+		while ((kb = pmt_cursor_next_batch(b, evs, sizes[z], &eb)) > 0) {
+			calls++;
+			most = kb > most ? kb : most;
+			for (size_t i = 0; i < kb; i++) {
+				const struct pmt_event *x = pmt_cursor_next(a, &err);
+				if (!x || !ev_equal(x, evs[i]) || x->time_ns != evs[i]->time_ns)
+					bad++;
+			}
+			got += kb;
+		}
+		CU_ASSERT_EQUAL(eb, 0);
+		CU_ASSERT_EQUAL(got, n);
+		CU_ASSERT_EQUAL(bad, 0);
+		CU_ASSERT_PTR_NULL(pmt_cursor_next(a, &err));
+		CU_ASSERT(most <= sizes[z]);
+		if (sizes[z] >= 64)
+			CU_ASSERT(calls < n / 8); /* batches are mostly long */
+		free(evs);
+		pmt_cursor_close(a);
+		pmt_cursor_close(b);
+	}
+	pmt_reader_close(r);
+	free(m.p);
+}
+
+static void test_batch(void) { batch_case(0, 0); }
+static void test_batch_small_chunks(void) { batch_case(300, 0); }
+static void test_batch_one_thread(void) { batch_case(300, PMT_OPEN_ONE_THREAD); }
 
 void pmt_cu_register(void)
 {
@@ -521,6 +596,9 @@ void pmt_cu_register(void)
 	CU_add_test(s, "long runs and ties merge as the reference on one thread",
 		    test_runs_ties_one_thread);
 	CU_add_test(s, "keys going back (raw offset wrap) merge as the reference", test_keys_going_back);
+	CU_add_test(s, "batches give the events one by one would, valid until the next call", test_batch);
+	CU_add_test(s, "batches over small chunks", test_batch_small_chunks);
+	CU_add_test(s, "batches on one thread", test_batch_one_thread);
 	CU_add_test(s, "the decode loop's times equal the formula at clock edges",
 		    test_decode_loop_clock_edges);
 	CU_add_test(s, "the conversion equals the formula at edges in any order", test_conv_edges_any_order);

@@ -187,7 +187,6 @@ static void c_ev(void *ctx, struct eng *e, const struct pmt_event *ev)
 {
 	struct exp *x = ctx;
 	struct rep *p = x->p;
-	mig_order_event(&x->ord, ev);
 	if (!want_event(x, e, ev))
 		return;
 	struct table *t = x->ev;

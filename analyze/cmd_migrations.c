@@ -40,13 +40,6 @@ static void print_row(void *ctx, const struct mig_row *r)
 	table_end_row(t);
 }
 
-static void m_event(void *ctx, struct eng *e, const struct pmt_event *ev)
-{
-	struct migs *s = ctx;
-	(void)e;
-	mig_order_event(&s->ord, ev);
-}
-
 static void m_mig(void *ctx, struct eng *e, const struct eng_migration *m)
 {
 	struct migs *s = ctx;
@@ -103,7 +96,7 @@ int cmd_migrations(int argc, char **argv)
 	}
 	s.t = out_table(p.o, "migrations", "", mig_cols,
 			    s.composed ? MIG_NCOLS_COMPOSED : MIG_NCOLS, TABLE_STREAM);
-	struct eng_module m = { .name = "migrations", .event = m_event, .migration = m_mig };
+	struct eng_module m = { .name = "migrations", .migration = m_mig };
 	mig_order_init(&s.ord, &p, print_row, &s);
 	eng_add_module(p.e, &m, &s);
 	rep_run(&p);

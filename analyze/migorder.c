@@ -52,38 +52,34 @@ static void emit(struct mig_order *o, struct mig_row *r)
 	r->comm_long = NULL;
 }
 
-/* Print the waiting rows no stream can precede any more (all: every one). */
+/*
+ * The earliest time a row not yet found can have: a row comes at the event
+ * being applied (now), or at an inferred or resynced switch-in on a CPU,
+ * which lies at or after that CPU's bound (engine.h). Streams past their
+ * last event bring nothing more.
+ */
+static int64_t horizon(const struct mig_order *o)
+{
+	int64_t now = eng_now(o->p->e), m = now;
+	for (size_t i = 0; i < o->nstreams; i++) {
+		const struct eng_cpu *c = o->scpu[i];
+		if (c && o->p->info->streams[i].last_ns >= now && c->bound_ns < m)
+			m = c->bound_ns;
+	}
+	return m;
+}
+
+/* Print the waiting rows no row still to come can precede (all: every one). */
 static void release(struct mig_order *o, int all)
 {
 	struct mig_row r;
-	while (o->n && (all || o->heap[0].time_ns <= o->min_thr)) {
+	if (!o->n)
+		return;
+	int64_t h = all ? INT64_MAX : horizon(o);
+	while (o->n && o->heap[0].time_ns <= h) {
 		heap_pop(o, &r);
 		emit(o, &r);
 	}
-}
-
-static void recompute_min(struct mig_order *o)
-{
-	int64_t m = INT64_MAX;
-	for (size_t i = 0; i < o->nstreams; i++)
-		if (o->thr[i] < m)
-			m = o->thr[i];
-	o->min_thr = m;
-}
-
-/* Last event time of the stream next to end (INT64_MAX: none left). */
-static int64_t next_end_ns(const struct mig_order *o)
-{
-	return o->next_end < o->nstreams ? o->p->info->streams[o->by_end[o->next_end]].last_ns
-					 : INT64_MAX;
-}
-
-static const struct pmt_info *cmp_info;
-static int cmp_end(const void *a, const void *b)
-{
-	int64_t x = cmp_info->streams[*(const size_t *)a].last_ns;
-	int64_t y = cmp_info->streams[*(const size_t *)b].last_ns;
-	return x < y ? -1 : x > y;
 }
 
 void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, void *ctx)
@@ -93,45 +89,20 @@ void mig_order_init(struct mig_order *o, const struct rep *p, mig_row_fn fn, voi
 	o->fn = fn;
 	o->ctx = ctx;
 	o->nstreams = p->info->nstreams;
-	o->thr = malloc((o->nstreams + 1) * sizeof(*o->thr));
-	o->by_end = malloc((o->nstreams + 1) * sizeof(*o->by_end));
+	o->scpu = calloc(o->nstreams + 1, sizeof(*o->scpu));
 	o->cap = 1024;
 	o->heap = malloc(o->cap * sizeof(*o->heap));
-	if (!o->thr || !o->by_end || !o->heap) {
+	if (!o->scpu || !o->heap) {
 		/* no memory to wait: rows go out as found */
-		free(o->thr), free(o->by_end), free(o->heap);
-		o->thr = NULL, o->by_end = NULL, o->heap = NULL;
+		free(o->scpu), free(o->heap);
+		o->scpu = NULL, o->heap = NULL;
 		o->cap = 0;
 		return;
 	}
 	for (size_t i = 0; i < o->nstreams; i++) {
-		o->thr[i] = p->info->streams[i].events ? INT64_MIN : INT64_MAX;
-		o->by_end[i] = i;
+		const struct pmt_stream_info *st = &p->info->streams[i];
+		o->scpu[i] = st->events ? eng_cpu(p->e, st->level, st->cpu) : NULL;
 	}
-	cmp_info = p->info;
-	qsort(o->by_end, o->nstreams, sizeof(*o->by_end), cmp_end);
-	o->end_ns = next_end_ns(o);
-	recompute_min(o);
-	/* stream index by (level, cpu), instead of a search per switch */
-	const struct pmt_info *in = p->info;
-	o->nlv = in->nlevels;
-	o->lvn = calloc(in->nlevels ? in->nlevels : 1, sizeof(*o->lvn));
-	o->lvs = calloc(in->nlevels ? in->nlevels : 1, sizeof(*o->lvs));
-	for (size_t l = 0; o->lvn && o->lvs && l < in->nlevels; l++) {
-		uint32_t n = in->levels[l].ncpus;
-		if (!(o->lvs[l] = malloc((n ? n : 1) * sizeof(**o->lvs))))
-			break;
-		for (uint32_t c = 0; c < n; c++)
-			o->lvs[l][c] = -1;
-		o->lvn[l] = n;
-	}
-	for (size_t i = 0; o->lvn && o->lvs && i < in->nstreams; i++) {
-		const struct pmt_stream_info *st = &in->streams[i];
-		if (st->level < o->nlv && st->cpu < o->lvn[st->level])
-			o->lvs[st->level][st->cpu] = (int32_t)i;
-	}
-	if (!o->lvn || !o->lvs)
-		o->nlv = 0; /* no memory: switches do not move thresholds (rows wait longer) */
 }
 
 void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct eng_migration *m)
@@ -202,6 +173,7 @@ void mig_order_push(struct mig_order *o, struct mig_row *r)
 		emit(o, r);
 		return;
 	}
+	release(o, 0); /* what waits and is final by now */
 	if (o->n == o->cap) {
 		struct mig_row *h = o->cap < MIG_ORDER_MAX ? realloc(o->heap, 2 * o->cap * sizeof(*h)) : NULL;
 		if (h) {
@@ -219,49 +191,13 @@ void mig_order_push(struct mig_order *o, struct mig_row *r)
 	r->comm_long = NULL; /* the heap owns it now */
 }
 
-/* Called for every event: the common case (a switch on a stream that is not
- * the slowest, no stream ending, no row waiting) costs a few compares. */
-void mig_order_event(struct mig_order *o, const struct pmt_event *ev)
-{
-	if (!o->thr)
-		return;
-	int changed = 0;
-	if (ev->type == PMT_EV_SWITCH && ev->level < o->nlv && ev->cpu < o->lvn[ev->level]) {
-		int32_t i = o->lvs[ev->level][ev->cpu];
-		if (i >= 0 && o->thr[i] != INT64_MAX) {
-			changed = o->thr[i] == o->min_thr;
-			o->thr[i] = ev->time_ns;
-		}
-	}
-	/* streams whose last event is behind us: nothing more comes from them */
-	while (o->end_ns < ev->time_ns) {
-		size_t i = o->by_end[o->next_end++];
-		changed |= o->thr[i] == o->min_thr;
-		o->thr[i] = INT64_MAX;
-		o->end_ns = next_end_ns(o);
-	}
-	if (changed)
-		recompute_min(o);
-	if (o->n && o->heap[0].time_ns <= o->min_thr)
-		release(o, 0);
-}
-
 int mig_order_done(struct mig_order *o)
 {
 	release(o, 1);
 	free(o->heap);
-	free(o->thr);
-	free(o->by_end);
-	for (size_t l = 0; o->lvs && l < o->nlv; l++)
-		free(o->lvs[l]);
-	free(o->lvs);
-	free(o->lvn);
-	o->lvs = NULL;
-	o->lvn = NULL;
-	o->nlv = 0;
+	free(o->scpu);
 	o->heap = NULL;
-	o->thr = NULL;
-	o->by_end = NULL;
+	o->scpu = NULL;
 	o->cap = 0;
 	return o->overflowed;
 }

@@ -6,11 +6,12 @@
  * after a loss) only at the switch-out, so its cpu-change row comes late.
  * Such a switch-in on CPU c lies at or after the last switch recorded on c
  * (the engine's bound of c), and every other row is at the event being
- * applied; so a row is final once every stream has had a switch at or after
- * its time (or has no events left). Rows wait in a heap until then: memory
- * is bounded by the rows found between two switches of the slowest CPU, and
- * by MIG_ORDER_MAX rows (past it the earliest row goes out at once and the
- * order may break: mig_order_done says so).
+ * applied; so a row is final once every stream's bound is at or after its
+ * time (or the stream has no events left). Rows wait in a heap until then,
+ * checked when a row is found (no work per event): memory is bounded by the
+ * rows found between two switches of the slowest CPU, and by MIG_ORDER_MAX
+ * rows (past it the earliest row goes out at once and the order may break:
+ * mig_order_done says so).
  */
 #ifndef PMT_ANALYZE_MIGORDER_H
 #define PMT_ANALYZE_MIGORDER_H
@@ -46,13 +47,8 @@ struct mig_order {
 	size_t n, cap;
 	uint64_t seq;
 	int overflowed;
-	int64_t *thr;           /* per stream: its last switch, INT64_MAX: done */
-	int64_t min_thr;
-	size_t nstreams, *by_end, next_end;
-	int64_t end_ns;         /* last event of stream by_end[next_end]       */
-	size_t nlv;             /* levels in lvs                               */
-	uint32_t *lvn;          /* per level: CPUs in lvs[level]               */
-	int32_t **lvs;          /* stream index of (level, cpu), -1 none       */
+	size_t nstreams;
+	struct eng_cpu **scpu;  /* per stream: its CPU (NULL: no events)       */
 };
 
 /* The columns of a migration row (docs/METRICS.md, migrations): the first
@@ -74,8 +70,6 @@ void mig_order_fill(const struct mig_order *o, struct mig_row *r, const struct e
 const char *mig_row_comm(const struct mig_row *r);
 /* A row found (takes comm_long). */
 void mig_order_push(struct mig_order *o, struct mig_row *r);
-/* Every event, after the engine applied it (the module's event hook). */
-void mig_order_event(struct mig_order *o, const struct pmt_event *ev);
 /* Print what waits (at the end: eng's end hook or after rep_run), free;
  * 1 when the order broke (too many rows waited), else 0. */
 int mig_order_done(struct mig_order *o);

@@ -879,11 +879,14 @@ static inline __attribute__((always_inline)) void count_event(struct eng *e, str
 	c->last_ns = t;
 }
 
-/* One event (begin() done); inlined into eng_feed and eng_feed_batch. */
-static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev)
+/* One event (begin() done); inlined into eng_feed and eng_feed_batch.
+ * plain (a constant where inlined): no stop time and no event callback, so
+ * their checks go. */
+static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev,
+							   const int plain)
 {
 	int64_t t = ev->time_ns;
-	if (t > e->feed_stop_ns && !start_pending(e))
+	if (!plain && t > e->feed_stop_ns && !start_pending(e))
 		return 1;
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
@@ -960,7 +963,7 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 		break;
 	}
 done:
-	if (e->n_ev)
+	if (!plain && e->n_ev)
 		EMIT(e, ev, ev);
 	return 0;
 }
@@ -969,7 +972,7 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 {
 	if (!e->begun)
 		begin(e);
-	return feed_one(e, ev);
+	return feed_one(e, ev, 0);
 }
 
 size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n)
@@ -977,7 +980,7 @@ size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n)
 	if (!e->begun)
 		begin(e);
 	for (size_t i = 0; i < n; i++)
-		if (feed_one(e, &ev[i]))
+		if (feed_one(e, &ev[i], 0))
 			return i;
 	return n;
 }
@@ -986,8 +989,13 @@ size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n
 {
 	if (!e->begun)
 		begin(e);
+	if (e->feed_stop_ns == INT64_MAX && !e->n_ev) {
+		for (size_t i = 0; i < n; i++)
+			feed_one(e, ev[i], 1);
+		return n;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (feed_one(e, ev[i]))
+		if (feed_one(e, ev[i], 0))
 			return i;
 	return n;
 }

@@ -490,13 +490,13 @@ static void begin(struct eng *e)
 
 /* End en's current state at t and start state ns (flags: sf for the new
  * state, ef added to the one that ends). */
-static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct eng_entity *en, int ns, int64_t t,
-		    unsigned ef, unsigned sf, uint32_t waker)
+static inline __attribute__((always_inline)) void ent_set_(struct eng *e, struct eng_entity *en, int ns, int64_t t,
+		    unsigned ef, unsigned sf, uint32_t waker, const int bare)
 {
 	int st = en->state;
 	if (st == ENG_RUNNING)
 		en->run_ns += t - (en->since_ns < t ? en->since_ns : t);
-	if ((e->iv_any >> st) & 1) {
+	if (!bare && ((e->iv_any >> st) & 1)) {
 		int64_t s0 = en->since_ns < t ? en->since_ns : t;
 		if (t > s0 || st == ENG_RUNNING) {
 			struct eng_interval iv = {
@@ -520,7 +520,8 @@ static inline __attribute__((always_inline)) void ent_set(struct eng *e, struct 
 }
 
 /* Close the CPU's current interval at t. */
-static inline __attribute__((always_inline)) void cpu_close(struct eng *e, struct eng_cpu *c, int64_t t, unsigned ef)
+static inline __attribute__((always_inline)) void cpu_close_(struct eng *e, struct eng_cpu *c, int64_t t,
+							     unsigned ef, const int bare)
 {
 	int64_t s0 = c->since_ns;
 	if (t <= s0 || c->mode == ENG_CPU_START)
@@ -533,7 +534,7 @@ static inline __attribute__((always_inline)) void cpu_close(struct eng *e, struc
 		c->idle_ns += d;
 	else
 		c->busy_ns += d;
-	if (e->n_ci) {
+	if (!bare && e->n_ci) {
 		struct eng_cpu_interval ci = {
 			.cpu = c,
 			.tid = tid,
@@ -546,6 +547,12 @@ static inline __attribute__((always_inline)) void cpu_close(struct eng *e, struc
 	}
 	c->since_ns = t;
 }
+
+/* bare (a constant where inlined): no module takes intervals, CPU
+ * intervals, migrations, wakeups or latencies, so their checks go. The
+ * paths that are not hot always check. */
+#define ent_set(e, en, ns, t, ef, sf, waker) ent_set_(e, en, ns, t, ef, sf, waker, 0)
+#define cpu_close(e, c, t, ef) cpu_close_(e, c, t, ef, 0)
 
 static inline struct eng_cpu *cpu_of(struct eng *e, uint16_t level, uint32_t cpu)
 {
@@ -583,8 +590,9 @@ static __attribute__((noinline)) void make_unknown(struct eng *e, struct eng_cpu
 }
 
 /* en starts running on c at s (a seen switch-in, or an inferred one). */
-static inline __attribute__((always_inline)) void run_start(struct eng *e, struct eng_cpu *c, struct eng_entity *en,
-		      int64_t s, unsigned sf)
+static inline __attribute__((always_inline)) void run_start_(struct eng *e, struct eng_cpu *c,
+							     struct eng_entity *en, int64_t s, unsigned sf,
+							     const int bare)
 {
 	if (en->state == ENG_RUNNING) {
 		struct eng_cpu *d = cpu_of(e, en->level, en->cpu);
@@ -599,12 +607,12 @@ static inline __attribute__((always_inline)) void run_start(struct eng *e, struc
 	uint32_t last = en->cpu;
 	int64_t wake = en->wake_ns;
 	uint32_t waker = en->waker;
-	ent_set(e, en, ENG_RUNNING, s, (sf & ENG_F_START_INFERRED) ? ENG_F_END_INFERRED : 0, sf,
-		ENG_NONE);
+	ent_set_(e, en, ENG_RUNNING, s, (sf & ENG_F_START_INFERRED) ? ENG_F_END_INFERRED : 0, sf,
+		 ENG_NONE, bare);
 	if (last != ENG_NONE && last != c->cpu) {
 		e->cpu_changes++;
 		en->cpu_changes++;
-		if (e->n_mig) {
+		if (!bare && e->n_mig) {
 			struct eng_migration m = {
 				.ent = en,
 				.kind = ENG_MIG_CPU_CHANGE,
@@ -618,7 +626,7 @@ static inline __attribute__((always_inline)) void run_start(struct eng *e, struc
 			EMIT(e, mig, &m);
 		}
 	}
-	if (was == ENG_RUNNABLE && e->n_lat) {
+	if (!bare && was == ENG_RUNNABLE && e->n_lat) {
 		struct eng_latency l = {
 			.ent = en,
 			.waker = wake >= 0 ? waker : ENG_NONE,
@@ -634,6 +642,8 @@ static inline __attribute__((always_inline)) void run_start(struct eng *e, struc
 	en->uncertain = 0;
 	en->wake_ns = -1;
 }
+
+#define run_start(e, c, en, s, sf) run_start_(e, c, en, s, sf, 0)
 
 /*
  * The switch at t names prev P, but the engine did not believe P ran on c:
@@ -715,7 +725,9 @@ static __attribute__((noinline)) void establish_prev(struct eng *e, struct eng_c
 	run_start(e, c, ep, s, sf);
 }
 
-static inline __attribute__((always_inline)) void on_switch(struct eng *e, struct eng_cpu *c, const struct pmt_event *ev, int64_t t)
+static inline __attribute__((always_inline)) void on_switch(struct eng *e, struct eng_cpu *c,
+							     const struct pmt_event *ev, int64_t t,
+							     const int bare)
 {
 	uint32_t P = ev->u.sw.prev_tid, N = ev->u.sw.next_tid;
 	struct eng_entity *ep = NULL;
@@ -729,12 +741,12 @@ static inline __attribute__((always_inline)) void on_switch(struct eng *e, struc
 	if (!(c->mode == ENG_CPU_KNOWN && c->cur_tid == P))
 		establish_prev(e, c, P, ep, t);
 	/* switch-out of P */
-	cpu_close(e, c, t, 0);
+	cpu_close_(e, c, t, 0, bare);
 	if (ep) {
 		uint32_t ps = ev->u.sw.prev_state;
 		int ns = ps == PMT_STATE_RUNNABLE ? ENG_RUNNABLE
 		       : ps == PMT_STATE_DEAD ? ENG_GONE : ENG_BLOCKED;
-		ent_set(e, ep, ns, t, 0, 0, ENG_NONE);
+		ent_set_(e, ep, ns, t, 0, 0, ENG_NONE, bare);
 		ep->prev_state = ps < 256 ? (uint8_t)ps : PMT_STATE_OTHER;
 		ep->off_ns = t;
 		ep->wake_ns = -1;
@@ -759,7 +771,7 @@ static inline __attribute__((always_inline)) void on_switch(struct eng *e, struc
 			c->cur_tid = ENG_NONE;
 			return;
 		}
-		run_start(e, c, en, t, 0);
+		run_start_(e, c, en, t, 0, bare);
 		c->cur = en;
 	}
 }
@@ -801,7 +813,8 @@ static void on_lost(struct eng *e, struct eng_cpu *c, const struct pmt_event *ev
 }
 
 static inline __attribute__((always_inline)) void on_wakeup(struct eng *e, struct eng_cpu *c,
-							     const struct pmt_event *ev, int64_t t)
+							     const struct pmt_event *ev, int64_t t,
+							     const int bare)
 {
 	uint32_t tid = ev->u.wakeup.tid;
 	if (tid == PMT_TID_IDLE)
@@ -812,12 +825,12 @@ static inline __attribute__((always_inline)) void on_wakeup(struct eng *e, struc
 	int eff = en->state == ENG_NEW || en->state == ENG_BLOCKED ||
 		  en->state == ENG_UNKNOWN || en->state == ENG_GONE;
 	if (eff) {
-		ent_set(e, en, ENG_RUNNABLE, t, 0, 0, ev->u.wakeup.waker_tid);
+		ent_set_(e, en, ENG_RUNNABLE, t, 0, 0, ev->u.wakeup.waker_tid, bare);
 		en->wake_ns = t;
 		en->waker = ev->u.wakeup.waker_tid;
 		en->wake_cpu = ev->u.wakeup.target_cpu;
 	}
-	if (e->n_wk) {
+	if (!bare && e->n_wk) {
 		struct eng_wakeup w = {
 			.ent = en,
 			.effective = eff,
@@ -880,8 +893,9 @@ static inline __attribute__((always_inline)) void count_event(struct eng *e, str
 }
 
 /* One event (begin() done); inlined into eng_feed and eng_feed_batch.
- * plain (a constant where inlined): no stop time and no event callback, so
- * their checks go. */
+ * plain (a constant where inlined): 1, no stop time and no event callback,
+ * so their checks go; 2, also no callback per interval, migration, wakeup
+ * or latency (bare: a report that reads the engine's totals). */
 static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev,
 							   const int plain)
 {
@@ -900,12 +914,12 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 	 * bookkeeping (one dispatch, no separate check of the type) */
 	if (ev->type == PMT_EV_SWITCH) {
 		count_event(e, c, ev, t);
-		on_switch(e, c, ev, t);
+		on_switch(e, c, ev, t, plain > 1);
 		goto done;
 	}
 	if (ev->type == PMT_EV_WAKEUP) {
 		count_event(e, c, ev, t);
-		on_wakeup(e, c, ev, t);
+		on_wakeup(e, c, ev, t, plain > 1);
 		goto done;
 	}
 	if ((unsigned)ev->type - 1u >= PMT_EV_TYPE_MAX_ - 1u) {
@@ -990,6 +1004,11 @@ size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n
 	if (!e->begun)
 		begin(e);
 	if (e->feed_stop_ns == INT64_MAX && !e->n_ev) {
+		if (!e->n_iv && !e->n_ci && !e->n_mig && !e->n_wk && !e->n_lat) {
+			for (size_t i = 0; i < n; i++)
+				feed_one(e, ev[i], 2);
+			return n;
+		}
 		for (size_t i = 0; i < n; i++)
 			feed_one(e, ev[i], 1);
 		return n;

@@ -896,8 +896,15 @@ static inline __attribute__((always_inline)) void count_event(struct eng *e, str
  * plain (a constant where inlined): 1, no stop time and no event callback,
  * so their checks go; 2, also no callback per interval, migration, wakeup
  * or latency (bare: a report that reads the engine's totals). */
+/* The CPU of the previous event of a batch (events come in runs on a CPU). */
+struct cpu_memo {
+	uint32_t cpu;
+	uint16_t level;
+	struct eng_cpu *c;
+};
+
 static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev,
-							   const int plain)
+							   const int plain, struct cpu_memo *m)
 {
 	int64_t t = ev->time_ns;
 	if (!plain && t > e->feed_stop_ns && !start_pending(e))
@@ -905,7 +912,17 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
 	e->now = t;
-	struct eng_cpu *c = cpu_of(e, ev->level, ev->cpu);
+	struct eng_cpu *c;
+	if (m && m->c && ev->cpu == m->cpu && ev->level == m->level) {
+		c = m->c;
+	} else {
+		c = cpu_of(e, ev->level, ev->cpu);
+		if (m) {
+			m->c = c;
+			m->cpu = ev->cpu;
+			m->level = ev->level;
+		}
+	}
 	if (!c) {
 		e->bad_events++;
 		return 0;
@@ -986,15 +1003,16 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 {
 	if (!e->begun)
 		begin(e);
-	return feed_one(e, ev, 0);
+	return feed_one(e, ev, 0, NULL);
 }
 
 size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n)
 {
 	if (!e->begun)
 		begin(e);
+	struct cpu_memo m = { 0, 0, NULL };
 	for (size_t i = 0; i < n; i++)
-		if (feed_one(e, &ev[i], 0))
+		if (feed_one(e, &ev[i], 0, &m))
 			return i;
 	return n;
 }
@@ -1003,18 +1021,19 @@ size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n
 {
 	if (!e->begun)
 		begin(e);
+	struct cpu_memo m = { 0, 0, NULL };
 	if (e->feed_stop_ns == INT64_MAX && !e->n_ev) {
 		if (!e->n_iv && !e->n_ci && !e->n_mig && !e->n_wk && !e->n_lat) {
 			for (size_t i = 0; i < n; i++)
-				feed_one(e, ev[i], 2);
+				feed_one(e, ev[i], 2, &m);
 			return n;
 		}
 		for (size_t i = 0; i < n; i++)
-			feed_one(e, ev[i], 1);
+			feed_one(e, ev[i], 1, &m);
 		return n;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (feed_one(e, ev[i], 0))
+		if (feed_one(e, ev[i], 0, &m))
 			return i;
 	return n;
 }

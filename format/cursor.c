@@ -1329,16 +1329,23 @@ size_t pmt_cursor_next_batch(pmt_cursor *c, const struct pmt_event **ev, size_t 
 	while (n < max) {
 		struct scur *p = c ? c->pending : NULL;
 		if (p) {
-			/* a run: the same steps as pmt_cursor_next's fast path */
-			struct pmt_event *x = p->cur + 1;
-			if (x->time_ns < c->lim) {
+			/* a run: the steps of pmt_cursor_next's fast path, with
+			 * the stream's position and limit kept in registers (the
+			 * batch's sentinel key always ends the run) */
+			struct pmt_event *x = p->cur;
+			const int64_t lim = c->lim;
+			if (x[1].time_ns < lim) {
+				size_t k = n;
+				do
+					ev[k++] = ++x;
+				while (k < max && x[1].time_ns < lim);
 				p->cur = x;
-				ev[n++] = x;
+				n = k;
 				continue;
 			}
 			/* the pending stream's batch is done: its refill would
 			 * overwrite events already handed out in this batch */
-			if (x == p->end && n)
+			if (x + 1 == p->end && n)
 				break;
 		}
 		int e = 0;

@@ -490,13 +490,16 @@ static void begin(struct eng *e)
 
 /* End en's current state at t and start state ns (flags: sf for the new
  * state, ef added to the one that ends). */
+#define BARE_IV 1
+#define BARE_MIG 2
+
 static inline __attribute__((always_inline)) void ent_set_(struct eng *e, struct eng_entity *en, int ns, int64_t t,
 		    unsigned ef, unsigned sf, uint32_t waker, const int bare)
 {
 	int st = en->state;
 	if (st == ENG_RUNNING)
 		en->run_ns += t - (en->since_ns < t ? en->since_ns : t);
-	if (!bare && ((e->iv_any >> st) & 1)) {
+	if (!(bare & BARE_IV) && ((e->iv_any >> st) & 1)) {
 		int64_t s0 = en->since_ns < t ? en->since_ns : t;
 		if (t > s0 || st == ENG_RUNNING) {
 			struct eng_interval iv = {
@@ -534,7 +537,7 @@ static inline __attribute__((always_inline)) void cpu_close_(struct eng *e, stru
 		c->idle_ns += d;
 	else
 		c->busy_ns += d;
-	if (!bare && e->n_ci) {
+	if (!(bare & BARE_IV) && e->n_ci) {
 		struct eng_cpu_interval ci = {
 			.cpu = c,
 			.tid = tid,
@@ -548,9 +551,9 @@ static inline __attribute__((always_inline)) void cpu_close_(struct eng *e, stru
 	c->since_ns = t;
 }
 
-/* bare (a constant where inlined): no module takes intervals, CPU
- * intervals, migrations, wakeups or latencies, so their checks go. The
- * paths that are not hot always check. */
+/* bare (a constant where inlined): BARE_IV, no module takes intervals,
+ * CPU intervals, wakeups or latencies; BARE_MIG, nor migrations: their
+ * checks go. The paths that are not hot always check. */
 #define ent_set(e, en, ns, t, ef, sf, waker) ent_set_(e, en, ns, t, ef, sf, waker, 0)
 #define cpu_close(e, c, t, ef) cpu_close_(e, c, t, ef, 0)
 
@@ -612,7 +615,7 @@ static inline __attribute__((always_inline)) void run_start_(struct eng *e, stru
 	if (last != ENG_NONE && last != c->cpu) {
 		e->cpu_changes++;
 		en->cpu_changes++;
-		if (!bare && e->n_mig) {
+		if (!(bare & BARE_MIG) && e->n_mig) {
 			struct eng_migration m = {
 				.ent = en,
 				.kind = ENG_MIG_CPU_CHANGE,
@@ -626,7 +629,7 @@ static inline __attribute__((always_inline)) void run_start_(struct eng *e, stru
 			EMIT(e, mig, &m);
 		}
 	}
-	if (!bare && was == ENG_RUNNABLE && e->n_lat) {
+	if (!(bare & BARE_IV) && was == ENG_RUNNABLE && e->n_lat) {
 		struct eng_latency l = {
 			.ent = en,
 			.waker = wake >= 0 ? waker : ENG_NONE,
@@ -830,7 +833,7 @@ static inline __attribute__((always_inline)) void on_wakeup(struct eng *e, struc
 		en->waker = ev->u.wakeup.waker_tid;
 		en->wake_cpu = ev->u.wakeup.target_cpu;
 	}
-	if (!bare && e->n_wk) {
+	if (!(bare & BARE_IV) && e->n_wk) {
 		struct eng_wakeup w = {
 			.ent = en,
 			.effective = eff,
@@ -893,9 +896,8 @@ static inline __attribute__((always_inline)) void count_event(struct eng *e, str
 }
 
 /* One event (begin() done); inlined into eng_feed and eng_feed_batch.
- * plain (a constant where inlined): 1, no stop time and no event callback,
- * so their checks go; 2, also no callback per interval, migration, wakeup
- * or latency (bare: a report that reads the engine's totals). */
+ * plain (a constant where inlined): bit 0, no stop time and no event
+ * callback, so their checks go; the bits above it are bare's (BARE_*). */
 /* The CPU of the previous event of a batch (events come in runs on a CPU). */
 struct cpu_memo {
 	uint32_t cpu;
@@ -931,12 +933,12 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 	 * bookkeeping (one dispatch, no separate check of the type) */
 	if (ev->type == PMT_EV_SWITCH) {
 		count_event(e, c, ev, t);
-		on_switch(e, c, ev, t, plain > 1);
+		on_switch(e, c, ev, t, plain >> 1);
 		goto done;
 	}
 	if (ev->type == PMT_EV_WAKEUP) {
 		count_event(e, c, ev, t);
-		on_wakeup(e, c, ev, t, plain > 1);
+		on_wakeup(e, c, ev, t, plain >> 1);
 		goto done;
 	}
 	if ((unsigned)ev->type - 1u >= PMT_EV_TYPE_MAX_ - 1u) {
@@ -1023,9 +1025,15 @@ size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n
 		begin(e);
 	struct cpu_memo m = { 0, 0, NULL };
 	if (e->feed_stop_ns == INT64_MAX && !e->n_ev) {
-		if (!e->n_iv && !e->n_ci && !e->n_mig && !e->n_wk && !e->n_lat) {
-			for (size_t i = 0; i < n; i++)
-				feed_one(e, ev[i], 2, &m);
+		if (!e->n_iv && !e->n_ci && !e->n_wk && !e->n_lat) {
+			/* the engine's totals, and maybe migrations (summary,
+			 * the migrations report) */
+			if (!e->n_mig)
+				for (size_t i = 0; i < n; i++)
+					feed_one(e, ev[i], 1 | (BARE_IV | BARE_MIG) << 1, &m);
+			else
+				for (size_t i = 0; i < n; i++)
+					feed_one(e, ev[i], 1 | BARE_IV << 1, &m);
 			return n;
 		}
 		for (size_t i = 0; i < n; i++)

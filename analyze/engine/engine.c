@@ -1008,17 +1008,6 @@ int eng_feed(struct eng *e, const struct pmt_event *ev)
 	return feed_one(e, ev, 0, NULL);
 }
 
-size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n)
-{
-	if (!e->begun)
-		begin(e);
-	struct cpu_memo m = { 0, 0, NULL };
-	for (size_t i = 0; i < n; i++)
-		if (feed_one(e, &ev[i], 0, &m))
-			return i;
-	return n;
-}
-
 size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n)
 {
 	if (!e->begun)

@@ -317,8 +317,6 @@ int eng_feed(struct eng *e, const struct pmt_event *ev);
 /* eng_feed over ev[0..n): returns how many were applied (n, or the index of
  * the first past the stop time). One call per batch of events. */
 size_t eng_feed_batch(struct eng *e, const struct pmt_event *const *ev, size_t n);
-/* The same over an array of events. */
-size_t eng_feed_events(struct eng *e, const struct pmt_event *ev, size_t n);
 /* Close every open interval at end_ns (INT64_MIN: the trace end, or the stop
  * time when set and earlier) and call the modules' end. Call once. */
 void eng_finish(struct eng *e, int64_t end_ns);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAXREC 256
+#define MAXREC 16384
 
 static struct eng_interval ivs[MAXREC];
 static int nivs;
@@ -406,6 +406,76 @@ static void test_stop_time_closes_intervals(void)
 	eng_free(e);
 }
 
+/* eng_feed_batch applies events as eng_feed does and stops at the first
+ * past the stop time; the same figures either way, in any batch sizes. */
+static void test_batch_equals_one_by_one(void)
+{
+	static struct pmt_event ev[4000];
+	uint64_t s = 7;
+	for (int i = 0; i < 4000; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		struct pmt_event *x = &ev[i];
+		memset(x, 0, sizeof(*x));
+		x->time_ns = 10 * i;
+		x->cpu = (uint32_t)(s >> 60) % 3;
+		if ((s >> 20) % 3) {
+			x->type = PMT_EV_SWITCH;
+			x->u.sw.prev_tid = (uint32_t)(s >> 33) % 6;
+			x->u.sw.next_tid = (uint32_t)(s >> 40) % 6;
+			x->u.sw.prev_state = (uint32_t)(s >> 50) % 2;
+		} else {
+			x->type = PMT_EV_WAKEUP;
+			x->u.wakeup.tid = 1 + (uint32_t)(s >> 33) % 5;
+			x->u.wakeup.target_cpu = x->cpu;
+		}
+	}
+	int64_t run[2][6], busy[2][3];
+	uint64_t chg[2][6], inf[2];
+	for (int way = 0; way < 2; way++) {
+		struct eng *e = mk(3, 0, 40000);
+		eng_set_stop(e, 30000);
+		size_t applied = 0;
+		if (way == 0) {
+			for (int i = 0; i < 4000 && !eng_feed(e, &ev[i]); i++)
+				applied++;
+		} else {
+			const struct pmt_event *p[37];
+			for (size_t i = 0; i < 4000;) {
+				size_t k = 0;
+				while (k < 37 && i + k < 4000)
+					p[k] = &ev[i + k], k++;
+				size_t a = eng_feed_batch(e, p, k);
+				applied += a;
+				if (a < k)
+					break;
+				i += k;
+			}
+		}
+		CU_ASSERT_EQUAL(applied, 3001); /* events at 0 .. 30000 ns */
+		eng_finish(e, INT64_MIN);
+		struct eng_totals t;
+		eng_totals(e, &t);
+		inf[way] = t.inferred;
+		for (uint32_t tid = 1; tid < 6; tid++) {
+			struct eng_entity *en = eng_entity_find(e, 0, tid);
+			run[way][tid] = en ? en->run_ns : -1;
+			chg[way][tid] = en ? en->cpu_changes : 0;
+			if (en)
+				CU_ASSERT_EQUAL(en->run_ns, run_ns(tid));
+		}
+		for (uint32_t c = 0; c < 3; c++)
+			busy[way][c] = eng_cpu(e, 0, c)->busy_ns;
+		eng_free(e);
+	}
+	CU_ASSERT_EQUAL(inf[0], inf[1]);
+	for (int tid = 1; tid < 6; tid++) {
+		CU_ASSERT_EQUAL(run[0][tid], run[1][tid]);
+		CU_ASSERT_EQUAL(chg[0][tid], chg[1][tid]);
+	}
+	for (int c = 0; c < 3; c++)
+		CU_ASSERT_EQUAL(busy[0][c], busy[1][c]);
+}
+
 /* Past the stop time the engine still reads until every CPU had its first
  * switch: it tells what ran there from the start. */
 static void test_stop_time_waits_for_first_switches(void)
@@ -451,4 +521,5 @@ void pmt_cu_register(void)
 	CU_add_test(s, "a stop time closes open intervals there", test_stop_time_closes_intervals);
 	CU_add_test(s, "past the stop time, reading goes on until every CPU switched once", test_stop_time_waits_for_first_switches);
 	CU_add_test(s, "events naming a CPU the level lacks are counted", test_bad_cpu_is_counted_not_applied);
+	CU_add_test(s, "a batch gives what one by one gives, and stops at the stop time", test_batch_equals_one_by_one);
 }

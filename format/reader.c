@@ -117,9 +117,29 @@ static int grow(void *arr, size_t n, size_t sz)
 	return 0;
 }
 
-/* Returns 0, or a code with *why set. */
+static int apply_section_(pmt_reader *r, uint16_t type, const uint8_t *body, uint32_t len,
+			  const char **why);
+
+/* Returns 0, or a code with *why set. The info's arrays are the reader's
+ * again afterwards, on every path: a section that fails part way (the
+ * reader goes on with --tolerant) may have appended entries, and moved its
+ * array when it grew. */
 static int apply_section(pmt_reader *r, uint16_t type, const uint8_t *body, uint32_t len,
 			 const char **why)
+{
+	int e = apply_section_(r, type, body, len, why);
+	struct pmt_info *in = &r->info;
+	in->meta_keys = (const char *const *)r->meta_k;
+	in->meta_values = (const char *const *)r->meta_v;
+	in->clocks = r->clocks;
+	in->levels = r->levels;
+	in->bindings = r->bindings;
+	in->tasks = r->tasks;
+	return e;
+}
+
+static int apply_section_(pmt_reader *r, uint16_t type, const uint8_t *body, uint32_t len,
+			  const char **why)
 {
 	struct sp s = {body, body + len, 0};
 	struct pmt_info *in = &r->info;

@@ -1,13 +1,16 @@
 /*
  * fuzz_reader.c - libFuzzer target for the .pmt reader: open the input (by
  * index, then scanning and tolerant), read every event merged and per stream,
- * seek, and check. Any crash, leak, sanitizer report or hang is a bug; the
+ * seek, and check; read it again in batches of varying size (every pointer of
+ * a batch touched after the call) through the analysis engine with a module
+ * taking everything it hands out. Any crash, leak, sanitizer report or hang is a bug; the
  * reader may refuse the input, never misbehave on it. A third pass first
  * repairs every checksum it can find, so that mutations reach the section
  * parser and the record decoder instead of stopping at a CRC.
  */
 #include "pmt.h"
 #include "format/internal.h"
+#include "analyze/engine/engine.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +39,53 @@ static void drain(pmt_cursor *c)
 		n++;
 }
 
+static uint64_t sink;
+static void f_iv(void *c, struct eng *e, const struct eng_interval *iv) { sink += (uint64_t)(iv->end_ns - iv->start_ns) + iv->ent->tid; }
+static void f_ci(void *c, struct eng *e, const struct eng_cpu_interval *ci) { sink += (uint64_t)(ci->end_ns - ci->start_ns); }
+static void f_mig(void *c, struct eng *e, const struct eng_migration *m) { sink += m->from_cpu + m->to_cpu + strlen(m->ent->comm); }
+static void f_lat(void *c, struct eng *e, const struct eng_latency *l) { sink += (uint64_t)(l->run_ns - l->runnable_ns); }
+static void f_wk(void *c, struct eng *e, const struct eng_wakeup *w) { sink += w->waker; }
+static void f_lost(void *c, struct eng *e, const struct eng_lost *l) { sink += l->count; }
+
+/* Batches of 1 + len % 300 events into an engine (stopping halfway in time
+ * when the length is odd); every event of a batch read after the call. */
+static void engine_pass(pmt_reader *r, size_t len)
+{
+	static const struct eng_module mod = {
+		.name = "fuzz", .interval = f_iv, .cpu_interval = f_ci, .migration = f_mig,
+		.latency = f_lat, .wakeup = f_wk, .lost = f_lost,
+	};
+	int err;
+	const struct pmt_info *in = pmt_reader_info(r);
+	struct eng *e = eng_new(in);
+	if (!e)
+		return;
+	eng_add_module(e, &mod, NULL);
+	if (len & 1)
+		eng_set_stop(e, in->first_ns / 2 + in->last_ns / 2);
+	pmt_cursor *c = pmt_cursor_open_merged(r, NULL, &err);
+	const struct pmt_event *ev[300];
+	size_t max = 1 + len % 300, k;
+	uint64_t n = 0;
+	while (c && n < 10000000 && (k = pmt_cursor_next_batch(c, ev, max, &err)) > 0) {
+		for (size_t i = 0; i < k; i++) {
+			sink += ev[i]->ts;
+			if (ev[i]->type == PMT_EV_NAME && ev[i]->u.name.comm.s)
+				sink += strlen(ev[i]->u.name.comm.s);
+			else if (ev[i]->type == PMT_EV_EXEC && ev[i]->u.exec.comm.s)
+				sink += strlen(ev[i]->u.exec.comm.s);
+			else if (ev[i]->type == PMT_EV_MARKER && ev[i]->u.marker.text.s)
+				sink += strlen(ev[i]->u.marker.text.s);
+		}
+		n += k;
+		if (eng_feed_batch(e, ev, k) < k)
+			break;
+	}
+	eng_finish(e, INT64_MIN);
+	pmt_cursor_close(c);
+	eng_free(e);
+}
+
 static void one(const struct mem *m, unsigned flags)
 {
 	int err;
@@ -58,6 +108,7 @@ static void one(const struct mem *m, unsigned flags)
 			pmt_cursor_close(c);
 		}
 	}
+	engine_pass(r, m->len);
 	pmt_reader_check(r);
 	for (size_t i = 0; i < in->nlevels; i++)
 		pmt_reader_to_ns(r, (uint16_t)i, UINT64_MAX);

@@ -1,4 +1,4 @@
-# tests/fuzz/module.mk - libFuzzer target for the .pmt reader.
+# tests/fuzz/module.mk - libFuzzer target for the .pmt reader and the analysis engine.
 #   make fuzz-run                 build build-fuzz/fuzz_reader and fuzz ~30 s
 #   make fuzz-run FUZZ_SECONDS=600  a longer run
 # The target links libpmt's sources compiled by clang with the fuzzer, ASan and
@@ -9,10 +9,10 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -Iformat/include -I. $(if $(HAVE_DEFLATE),-DHAVE_DEFLATE=1)
 
-build-fuzz/fuzz_reader: tests/fuzz/fuzz_reader.c $(wildcard format/*.c format/*.h format/include/pmt.h)
+build-fuzz/fuzz_reader: tests/fuzz/fuzz_reader.c analyze/engine/engine.c analyze/engine/engine.h $(wildcard format/*.c format/*.h format/include/pmt.h)
 	@mkdir -p build-fuzz
 	@$(if $(Q),echo '  FUZZCC  $@')
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_reader.c $(wildcard format/*.c) $(ZLIB_LIBS) $(DEFLATE_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_reader.c analyze/engine/engine.c $(wildcard format/*.c) $(ZLIB_LIBS) $(DEFLATE_LIBS)
 
 .PHONY: fuzz-run
 fuzz-run: build-fuzz/fuzz_reader

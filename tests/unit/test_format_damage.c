@@ -557,6 +557,72 @@ static void test_thread_independent(void)
 	free(m.p);
 }
 
+/*
+ * A task section that goes bad after some entries (a reserved field set in
+ * its third task, checksums made right so the parser meets it): opened
+ * tolerant, the tasks read before the bad entry are listed, and the info's
+ * array is the reader's (it was left NULL, or pointing to freed memory after
+ * the array grew, for whoever read info.tasks).
+ */
+static void test_task_section_bad_part_way(void)
+{
+	int err;
+	struct membuf m = {0};
+	pmt_writer *w = pmt_writer_open_cb(mem_write, &m, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct pmt_clock k = {.name = "mono", .mult_num = 1, .mult_den = 1};
+	struct pmt_level l = {.kind = PMT_LEVEL_HOST, .name = "host", .ncpus = 1, .guest_id = -1};
+	pmt_writer_add_clock(w, &k);
+	pmt_writer_add_level(w, &l);
+	static const char *const names[12] = {"a", "bb", "ccc", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+	for (uint32_t i = 0; i < 12; i++) {
+		struct pmt_task t = {.level = 0, .tid = 100 + i, .pid = 100, .comm = names[i]};
+		CU_ASSERT_EQUAL(pmt_writer_add_task(w, &t), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(pmt_writer_begin(w), 0);
+	struct pmt_event ev = {.type = PMT_EV_EXIT, .ts = 5};
+	ev.u.exit.tid = 100;
+	CU_ASSERT_EQUAL(pmt_writer_append(w, &ev), 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_writer_close(w), 0);
+	/* the tasks section: entries of 16 bytes + a varint-free u32-length comm */
+	uint8_t *h = NULL;
+	for (size_t off = PMTF_FILE_HDR; off + PMTF_SECT_HDR <= m.len; off++)
+		if (rd32(m.p + off) == PMTF_TAG_SECT && rd16(m.p + off + 4) == PMTF_SECT_TASKS) {
+			h = m.p + off;
+			break;
+		}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	uint8_t *body = h + PMTF_SECT_HDR;
+	CU_ASSERT_EQUAL_FATAL(rd32(body), 12);
+	/* find the third entry: tid 102 after its level and reserved fields */
+	uint8_t *e3 = NULL;
+	for (uint8_t *q = body + 4; q + 8 <= body + rd32(h + 8); q++)
+		if (rd32(q) == 102 && rd32(q + 4) == 100) {
+			e3 = q - 4;
+			break;
+		}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e3);
+	CU_ASSERT_EQUAL_FATAL(rd16(e3 + 2), 0);
+	e3[2] = 1; /* reserved, must be zero */
+	wr32(h + 12, pmtf_crc32(body, rd32(h + 8)));
+	wr32(h + 20, pmtf_crc32(h, 20));
+	for (unsigned flags = 0; flags <= PMT_OPEN_SCAN; flags += PMT_OPEN_SCAN) {
+		pmt_reader *r = pmt_reader_open_cb(mem_read, &m, m.len, flags, &err, NULL, 0);
+		CU_ASSERT_PTR_NULL(r); /* not tolerant: refused */
+		CU_ASSERT_EQUAL(err, PMT_ERESERVED);
+		r = pmt_reader_open_cb(mem_read, &m, m.len, flags | PMT_OPEN_TOLERANT, &err, NULL, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		const struct pmt_info *in = pmt_reader_info(r);
+		CU_ASSERT(in->ndamage >= 1);
+		CU_ASSERT_EQUAL_FATAL(in->ntasks, 2);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(in->tasks);
+		CU_ASSERT_EQUAL(in->tasks[0].tid, 100);
+		CU_ASSERT_STRING_EQUAL(in->tasks[1].comm, "bb");
+		pmt_reader_close(r);
+	}
+	free(m.p);
+}
+
 /* 12,288 streams of one event each (3 levels of 4,096 CPUs): writing and a
  * merged read cost memory in proportion to the file, not to streams times
  * the largest buffers. */
@@ -629,6 +695,7 @@ void pmt_cu_register(void)
 	CU_add_test(s, "every single bit flip is reported with an offset and never crashes", test_bit_flips);
 	CU_add_test(s, "random garbage over parts of a file never crashes a reader", test_garbage_never_crashes);
 	CU_add_test(s, "foreign, empty, future-version and byte-swapped files are refused", test_foreign_files);
+	CU_add_test(s, "a task section bad part way: the tasks before it, tolerant", test_task_section_bad_part_way);
 	CU_add_test(s, "events and damage lists are the same with and without the loader thread",
 		    test_thread_independent);
 	CU_add_test(s, "12,288 one-event streams cost memory in proportion to the file", test_many_tiny_streams);

@@ -419,7 +419,11 @@ int cli_want_task(const struct cli *c, uint32_t tid, uint32_t pid, const char *c
 
 int64_t cli_time_lo(const struct cli *c)
 {
-	return c->has_time ? c->trace_start_ns + c->t_start : INT64_MIN;
+	if (!c->has_time)
+		return INT64_MIN;
+	if (c->trace_start_ns > 0 && c->t_start > INT64_MAX - c->trace_start_ns)
+		return INT64_MAX;
+	return c->trace_start_ns + c->t_start;
 }
 
 int64_t cli_time_hi(const struct cli *c)

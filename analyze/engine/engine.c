@@ -39,6 +39,7 @@ struct task0 {
 struct eng {
 	int64_t start_ns, last_ns, end_ns, stop_ns, now;
 	int64_t feed_stop_ns;   /* stop_ns, INT64_MAX without one: one compare per event */
+	int64_t max_ns;         /* start_ns + ENG_SPAN_MAX: later times are cut there */
 	int has_stop, begun, finished;
 	size_t nlevels;
 	struct eng_level *levels;
@@ -111,7 +112,13 @@ struct eng *eng_new(const struct pmt_info *in)
 	if (!e)
 		return NULL;
 	e->start_ns = in->first_ns;
+	/* Times are kept within ENG_SPAN_MAX of the start, so that every
+	 * difference and every sum of one CPU's or one entity's intervals
+	 * fits in 64 bits (a damaged or crafted clock can put events anywhere) */
+	e->max_ns = in->first_ns > INT64_MAX - ENG_SPAN_MAX ? INT64_MAX : in->first_ns + ENG_SPAN_MAX;
 	e->last_ns = in->last_ns < in->first_ns ? in->first_ns : in->last_ns;
+	if (e->last_ns > e->max_ns)
+		e->last_ns = e->max_ns;
 	e->end_ns = e->last_ns;
 	e->now = e->start_ns;
 	e->feed_stop_ns = INT64_MAX;
@@ -272,6 +279,8 @@ size_t eng_priv_offset(const struct eng *e, int id)
 
 void eng_set_stop(struct eng *e, int64_t stop_ns)
 {
+	if (stop_ns > e->max_ns)
+		stop_ns = e->max_ns;
 	e->has_stop = 1;
 	e->stop_ns = stop_ns;
 	e->feed_stop_ns = stop_ns;
@@ -913,6 +922,8 @@ static inline __attribute__((always_inline)) int feed_one(struct eng *e, const s
 		return 1;
 	if (t < e->now)
 		t = e->now; /* never go back in time (a damaged or badly merged stream) */
+	if (t > e->max_ns)
+		t = e->max_ns;
 	e->now = t;
 	struct eng_cpu *c;
 	if (m && m->c && ev->cpu == m->cpu && ev->level == m->level) {
@@ -1049,6 +1060,8 @@ void eng_finish(struct eng *e, int64_t end)
 	}
 	if (end < e->now)
 		end = e->now;
+	if (end > e->max_ns)
+		end = e->max_ns;
 	e->end_ns = end;
 	e->now = end;
 	for (size_t i = 0; i < e->ncpus; i++) {

@@ -62,6 +62,10 @@
 #include "pmt.h"
 
 #define ENG_NONE 0xffffffffu   /* no CPU / no entity                          */
+/* The engine's times lie in [trace start, trace start + ENG_SPAN_MAX] (2^62
+ * ns, 146 years): later ones are cut there, so that differences and the sums
+ * of one CPU's or entity's intervals fit in int64. */
+#define ENG_SPAN_MAX ((int64_t)1 << 62)
 #define ENG_MAX_MODULES 16
 
 /* State of an entity at one level. */

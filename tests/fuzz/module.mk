@@ -20,5 +20,5 @@ fuzz-run: build-fuzz/fuzz_reader
 	$(Q)cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus ../tests/fuzz/corpus \
 		2>&1 | tail -n 15
-	$(Q)if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* >/dev/null 2>&1; then \
+	$(Q)if [ -n "$$(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* 2>/dev/null)" ]; then \
 		echo "fuzz-run: the reader failed on an input (build-fuzz/crash-* / leak-* / timeout-* / oom-*)" >&2; exit 1; fi

@@ -552,6 +552,31 @@ static void print_csv_row(struct table *t, char **row, const size_t *len, uint64
  * reservation. len: the cells' lengths (NULL: measured here); plain: the
  * mask of cells known to be numbers, copied without scanning (0: scan all).
  */
+/* 1 when one of the 8 bytes at s is a control character (< 0x20 or 0x7f). */
+static inline int ctl8(const char *s)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t lt20 = (x - 0x20 * ones) & ~x & highs;        /* byte < 0x20 */
+	uint64_t y = x ^ (0x7f * ones);                          /* 0 where 0x7f */
+	uint64_t is7f = (y - ones) & ~y & highs;
+	return (lt20 | is7f) != 0;
+}
+
+/* n bytes of a text cell: control characters become '?'. Eight at a time
+ * while they hold none. */
+static inline void copy_text(char *d, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n && !ctl8(s + i); i += 8)
+		memcpy(d + i, s + i, 8);
+	for (; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+}
+
 static void print_text_row(struct table *t, char **row, const size_t *len, const int *w,
 			   uint64_t plain)
 {
@@ -573,14 +598,10 @@ static void print_text_row(struct table *t, char **row, const size_t *len, const
 			spaces(d, pad);
 			d += pad;
 		}
-		if (row[c] && c < 64 && ((plain >> c) & 1)) {
+		if (row[c] && c < 64 && ((plain >> c) & 1))
 			copy_short(d, s, n);
-		} else {
-			for (size_t i = 0; i < n; i++) {
-				unsigned char ch = (unsigned char)s[i];
-				d[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-			}
-		}
+		else
+			copy_text(d, s, n);
 		d += n;
 		if (!right && pad > 0) {
 			spaces(d, pad);

@@ -75,6 +75,49 @@ static void test_text_aligns_columns_to_the_widest_cell(void)
 	free(s);
 }
 
+/* Long text cells in a streamed text table: every control character (< 0x20,
+ * 0x7f) at any place becomes '?', every other byte (UTF-8 too) stays; rows
+ * written in blocks come out whole and in order, the note after them. */
+static void test_text_cells_long_and_many_rows(void)
+{
+	static const struct col c1[] = { { "text", COL_STR, 8, 0 }, { "n", COL_UINT, 4, 0 } };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out *o = out_open(f, OUT_TEXT);
+	struct table *t = out_table(o, "t", "", c1, 2, TABLE_STREAM);
+	char cell[64], want[64];
+	char *expect = malloc(3000 * 80), *e = expect;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(expect);
+	e += sprintf(e, "%-8s  %4s\n", "text", "n");
+	uint64_t r = 1;
+	for (int row = 0; row < 3000; row++) {
+		size_t n = 1 + row % 40;
+		for (size_t i = 0; i < n; i++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			unsigned ch = (unsigned)(r >> 56);
+			if (ch == 0)
+				ch = 'a'; /* a string ends at NUL */
+			cell[i] = (char)ch;
+			want[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		}
+		cell[n] = want[n] = 0;
+		table_set_s(t, 0, cell);
+		table_set_u(t, 1, (uint64_t)row);
+		table_end_row(t);
+		e += sprintf(e, "%-8s  %4d\n", want, row);
+	}
+	table_close(t);
+	out_note(o, "end");
+	e += sprintf(e, "note: end\n");
+	CU_ASSERT_EQUAL(out_close(o), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(len, (size_t)(e - expect));
+	CU_ASSERT(len == (size_t)(e - expect) && memcmp(buf, expect, len) == 0);
+	free(buf);
+	free(expect);
+}
+
 static void test_format_names_parse(void)
 {
 	CU_ASSERT_EQUAL(out_format_parse("csv"), OUT_CSV);
@@ -90,5 +133,6 @@ void pmt_cu_register(void)
 	CU_add_test(s, "json escapes strings and prints nulls", test_json_escapes_and_nulls);
 	CU_add_test(s, "json streaming gives the same document", test_json_streaming_gives_the_same_document);
 	CU_add_test(s, "text aligns columns to the widest cell", test_text_aligns_columns_to_the_widest_cell);
+	CU_add_test(s, "long text cells and many streamed rows", test_text_cells_long_and_many_rows);
 	CU_add_test(s, "format names parse", test_format_names_parse);
 }

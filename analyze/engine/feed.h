@@ -8,9 +8,10 @@
  * (--one-thread), the cursor's loader thread inflates chunks ahead.
  *
  * A pipeline with decoding and merging on a thread of their own, the
- * events copied to the engine's thread in batches, was measured on this
- * 2-CPU machine: it used twice the CPU time for about the same elapsed
- * time (the copies cross between the CPUs' caches), so it is not used.
+ * events copied to the engine's thread in batches, was measured on a
+ * machine with two CPUs: it used twice the CPU time for about the same
+ * elapsed time (the copies cross between the CPUs' caches), so it is not
+ * used (bench/analyze.md).
  *
  * Ownership: the cursor belongs to the caller.
  */

@@ -904,9 +904,6 @@ static inline __attribute__((always_inline)) void count_event(struct eng *e, str
 	c->last_ns = t;
 }
 
-/* One event (begin() done); inlined into eng_feed and eng_feed_batch.
- * plain (a constant where inlined): bit 0, no stop time and no event
- * callback, so their checks go; the bits above it are bare's (BARE_*). */
 /* The CPU of the previous event of a batch (events come in runs on a CPU). */
 struct cpu_memo {
 	uint32_t cpu;
@@ -914,6 +911,10 @@ struct cpu_memo {
 	struct eng_cpu *c;
 };
 
+/* One event (begin() done); inlined into eng_feed and eng_feed_batch.
+ * plain (a constant where inlined): bit 0, no stop time and no event
+ * callback, so their checks go; the bits above it are bare's (BARE_*).
+ * m (NULL for single events) remembers the last event's CPU. */
 static inline __attribute__((always_inline)) int feed_one(struct eng *e, const struct pmt_event *ev,
 							   const int plain, struct cpu_memo *m)
 {

@@ -40,7 +40,7 @@ struct cli {
 	enum out_format format;
 	const char *output;      /* NULL: stdout                                */
 	int tolerant;
-	int one_thread;          /* --one-thread: no reading or loader thread   */
+	int one_thread;          /* --one-thread: no loader thread (PMT_OPEN_ONE_THREAD) */
 	int progress;            /* 1 when stderr is a terminal and allowed     */
 	/* filters, as given */
 	const char *level_arg;

@@ -3,7 +3,9 @@
  * one level and clock, the emit function and the closing summary.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,25 @@ void pmt_import_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+int pmt_import_parse_hz(const char *s, uint64_t *hz)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == 'G' || *end == 'g')
+		v *= 1e9, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1e6, end++;
+	if ((end[0] == 'H' || end[0] == 'h') && (end[1] == 'z' || end[1] == 'Z'))
+		end += 2;
+	if (*end || !(v >= 1e6 && v <= 1e11))
+		return -1;
+	*hz = (uint64_t)llround(v);
+	return 0;
 }
 
 int pmt_import_begin(struct pmt_import_out *o, const struct pmt_import_args *a,

@@ -25,7 +25,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,26 +203,6 @@ static const char *marker_text(const struct line *l, size_t *len)
 	return t;
 }
 
-/* "2.4e9", "2400M", "2.4GHz" -> Hz; -1 when not a frequency in 1e6..1e11. */
-static int parse_hz(const char *s, uint64_t *hz)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end == 'G' || *end == 'g')
-		v *= 1e9, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1e6, end++;
-	if ((end[0] == 'H' || end[0] == 'h') && (end[1] == 'z' || end[1] == 'Z'))
-		end += 2;
-	if (*end || !(v >= 1e6 && v <= 1e11))
-		return -1;
-	*hz = (uint64_t)llround(v);
-	return 0;
-}
-
 /* A header "# trace_clock: local global [x86-tsc]" or "# trace_clock: x86-tsc":
  * 1 when it names x86-tsc as the clock in use, 0 another, -1 not such a line. */
 static int header_clock(const char *s)
@@ -365,7 +344,7 @@ int pmt_import_ftrace(const struct pmt_import_args *a)
 		return 1;
 	}
 	uint64_t hz = 0;
-	if (a->cpu_hz && parse_hz(a->cpu_hz, &hz) < 0) {
+	if (a->cpu_hz && pmt_import_parse_hz(a->cpu_hz, &hz) < 0) {
 		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz (see 'pmt-import --help')",
 			       a->cpu_hz);
 		fclose(f);

@@ -32,6 +32,9 @@ int pmt_import_xentrace(const struct pmt_import_args *a); /* record/xen/xen_impo
 
 /* "pmt-import: " + message on stderr. */
 void pmt_import_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A frequency as given to --cpu-hz: 2400000000, 2.4e9, 2.4G, 2400M,
+ * 2.4GHz. Returns 0, or -1 when it is not one between 1 MHz and 100 GHz. */
+int pmt_import_parse_hz(const char *s, uint64_t *hz);
 
 /*
  * The output every importer writes: one host level of ncpus CPUs on one

@@ -52,11 +52,5 @@ int pmt_xen_import_mem(const uint8_t *data, size_t len, const char *out,
 		       const struct pmt_xen_import_opts *opts,
 		       struct pmt_xen_import_result *res, char *msg, size_t msglen);
 
-/*
- * A frequency in Hz as given on a command line: 2400000000, 2.4e9, 2.4G,
- * 2400M, 2.4GHz. Returns 0, or -1 when it is not one between 1 MHz and
- * 100 GHz.
- */
-int pmt_xen_parse_hz(const char *s, uint64_t *hz);
 
 #endif

@@ -5,7 +5,6 @@
  * exit status 1; with --tolerant the same line ends with what was kept and
  * the file holds everything before the damage (exit status 0).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,29 +12,10 @@
 #include "record/import/import.h"
 #include "record/xen/xen_import.h"
 
-int pmt_xen_parse_hz(const char *s, uint64_t *hz)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end == 'G' || *end == 'g')
-		v *= 1e9, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1e6, end++;
-	if ((end[0] == 'H' || end[0] == 'h') && (end[1] == 'z' || end[1] == 'Z'))
-		end += 2;
-	if (*end || !(v >= 1e6 && v <= 1e11))
-		return -1;
-	*hz = (uint64_t)(v + 0.5);
-	return 0;
-}
-
 int pmt_import_xentrace(const struct pmt_import_args *a)
 {
 	struct pmt_xen_import_opts o = { .tolerant = a->tolerant };
-	if (a->cpu_hz && pmt_xen_parse_hz(a->cpu_hz, &o.cpu_hz) < 0) {
+	if (a->cpu_hz && pmt_import_parse_hz(a->cpu_hz, &o.cpu_hz) < 0) {
 		pmt_import_err("--cpu-hz: '%s' is not a frequency between 1e6 and 1e11 Hz (see 'pmt-import --help')",
 			       a->cpu_hz);
 		return 2;
